@@ -1,0 +1,31 @@
+// Package movenet finds people and their COCO-17 keypoints in BGR images
+// with MoveNet SinglePose Lightning, using a CenterNet detector to find
+// people and MoveNet's own keypoints to follow them.
+//
+// # Pieces
+//
+//   - Estimator: MoveNet on square crops. Each crop of the source image is
+//     resampled (one affine warp, bilinear, black outside the image) straight
+//     into the session's bound int32 input tensor; all crops of a call run as
+//     one batch; the outputs are mapped back to image pixels.
+//   - Detector: CenterNet on the whole frame resized to 512x512; person boxes
+//     after non-maximum suppression.
+//   - Tracker: the detector runs on the first frame, when someone is lost and
+//     every DetectEvery frames; in between each person's next crop comes from
+//     their keypoints in the previous frame (centred on the hips, sized by
+//     torso and body extent).
+//
+// # Coordinates
+//
+// Crops are in continuous pixel coordinates (the image spans [0, w] x
+// [0, h]); keypoints are in pixel-index coordinates (pixel centres at
+// integers), as OpenCV and OpenPose report them.
+//
+// # Ownership and allocation
+//
+// Each Estimator, Detector and Tracker owns its ONNX Runtime session, its
+// tensors and its scratch images; none is safe for concurrent use, so give
+// each worker its own. Results returned as slices belong to the callee and
+// are overwritten by the next call. In steady state Estimate and Track
+// allocate nothing on the Go heap. Close releases the sessions and images.
+package movenet

@@ -1,0 +1,158 @@
+package movenet
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+
+	"gocv.io/x/gocv"
+
+	"github.com/athlete3d/athlete3d/models"
+	"github.com/athlete3d/athlete3d/models/ort"
+)
+
+// InputSize is the side of MoveNet Lightning's square input, in pixels.
+const InputSize = 192
+
+const (
+	inputName  = "input:0"
+	outputName = "Identity:0"
+	pixels     = InputSize * InputSize * 3
+	outPerCrop = models.NumCOCO17 * 3
+)
+
+// Keypoint is one joint in image pixels (pixel centres at integer
+// coordinates, as OpenCV draws) with the network's confidence in [0, 1].
+type Keypoint struct {
+	X, Y, Score float32
+}
+
+// Pose is the 17 COCO joints of one person, in models.COCO17 order.
+type Pose [models.NumCOCO17]Keypoint
+
+// EstimatorConfig configures an Estimator. The zero value is the default.
+type EstimatorConfig struct {
+	// Model is the MoveNet ONNX file; default the converted model in the
+	// cache (models.ModelPath("movenet-lightning.onnx")).
+	Model string
+	// Batch is the most crops one Estimate call runs together; default 4.
+	Batch int
+	// Threads is ONNX Runtime's intra-op thread count; 0 lets it choose.
+	Threads int
+}
+
+// Estimator runs MoveNet on square crops of BGR images. It owns its input
+// and output tensors and scratch images; it is not safe for concurrent use.
+type Estimator struct {
+	batch int
+	sess  *ort.Session
+	in    []int32   // [batch, 192, 192, 3] RGB, bound to the session
+	out   []float32 // [batch, 1, 17, 3] (y, x, score), bound to the session
+	warp  gocv.Mat  // 192x192 BGR scratch
+	m     gocv.Mat  // 2x3 affine from image to crop
+}
+
+// NewEstimator loads the model and binds its tensors.
+func NewEstimator(cfg EstimatorConfig) (*Estimator, error) {
+	if cfg.Model == "" {
+		cfg.Model = models.ModelPath("movenet-lightning.onnx")
+	}
+	if cfg.Batch == 0 {
+		cfg.Batch = 4
+	}
+	if cfg.Batch < 0 || cfg.Threads < 0 {
+		return nil, fmt.Errorf("movenet: batch %d and threads %d must not be negative", cfg.Batch, cfg.Threads)
+	}
+	e := &Estimator{
+		batch: cfg.Batch,
+		in:    make([]int32, cfg.Batch*pixels),
+		out:   make([]float32, cfg.Batch*outPerCrop),
+	}
+	b := int64(cfg.Batch)
+	sess, err := ort.NewSession(cfg.Model, ort.Options{IntraOpThreads: cfg.Threads, Batched: true},
+		[]ort.Tensor{{Name: inputName, Shape: []int64{b, InputSize, InputSize, 3}, Data: e.in}},
+		[]ort.Tensor{{Name: outputName, Shape: []int64{b, 1, models.NumCOCO17, 3}, Data: e.out}})
+	if err != nil {
+		return nil, fmt.Errorf("movenet: %w", err)
+	}
+	e.sess = sess
+	e.warp = gocv.NewMatWithSize(InputSize, InputSize, gocv.MatTypeCV8UC3)
+	e.m = gocv.NewMatWithSize(2, 3, gocv.MatTypeCV64F)
+	return e, nil
+}
+
+// Batch returns the most crops one Estimate call takes.
+func (e *Estimator) Batch() int { return e.batch }
+
+// Estimate finds one pose in each crop of img, running all crops in one
+// batch, and writes it to dst[i] in image pixels. len(dst) must be at least
+// len(crops). It allocates nothing.
+func (e *Estimator) Estimate(dst []Pose, img gocv.Mat, crops []Crop) error {
+	n := len(crops)
+	if n == 0 {
+		return nil
+	}
+	if n > e.batch || len(dst) < n {
+		return fmt.Errorf("movenet: %d crops into %d poses: %w of %d", n, len(dst), ErrBatch, e.batch)
+	}
+	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
+		return fmt.Errorf("movenet: %w", ErrImage)
+	}
+	for i, c := range crops {
+		if err := e.fill(e.in[i*pixels:(i+1)*pixels], img, c); err != nil {
+			return err
+		}
+	}
+	if err := e.sess.RunBatch(n); err != nil {
+		return fmt.Errorf("movenet: %w", err)
+	}
+	for i, c := range crops {
+		decode(&dst[i], e.out[i*outPerCrop:(i+1)*outPerCrop], c)
+	}
+	return nil
+}
+
+// fill resamples crop c of img to 192x192 (bilinear, black outside the
+// image) and writes it as RGB integers into dst.
+func (e *Estimator) fill(dst []int32, img gocv.Mat, c Crop) error {
+	if !(c.Size > 0) {
+		return fmt.Errorf("movenet: crop %+v has no size", c)
+	}
+	// Pixel centres map onto pixel centres: u + 0.5 = s (x + 0.5 - X).
+	s := float64(InputSize) / float64(c.Size)
+	e.m.SetDoubleAt(0, 0, s)
+	e.m.SetDoubleAt(0, 1, 0)
+	e.m.SetDoubleAt(0, 2, s*(0.5-float64(c.X))-0.5)
+	e.m.SetDoubleAt(1, 0, 0)
+	e.m.SetDoubleAt(1, 1, s)
+	e.m.SetDoubleAt(1, 2, s*(0.5-float64(c.Y))-0.5)
+	gocv.WarpAffineWithParams(img, &e.warp, e.m, image.Pt(InputSize, InputSize),
+		gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{})
+	bgr, err := e.warp.DataPtrUint8()
+	if err != nil {
+		return fmt.Errorf("movenet: %w", err)
+	}
+	bgr = bgr[:pixels]
+	for i := 0; i < pixels; i += 3 {
+		dst[i] = int32(bgr[i+2])
+		dst[i+1] = int32(bgr[i+1])
+		dst[i+2] = int32(bgr[i])
+	}
+	return nil
+}
+
+// decode maps MoveNet's (y, x, score) rows, normalised to the crop, back to
+// image pixels.
+func decode(dst *Pose, out []float32, c Crop) {
+	for k := range dst {
+		y, x, score := out[3*k], out[3*k+1], out[3*k+2]
+		dst[k] = Keypoint{X: c.X + x*c.Size - 0.5, Y: c.Y + y*c.Size - 0.5, Score: score}
+	}
+}
+
+// Close releases the session and scratch images.
+func (e *Estimator) Close() error {
+	e.warp.Close()
+	e.m.Close()
+	return e.sess.Close()
+}

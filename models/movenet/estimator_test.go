@@ -1,0 +1,198 @@
+package movenet
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"gocv.io/x/gocv"
+
+	"github.com/athlete3d/athlete3d/internal/testenv"
+	"github.com/athlete3d/athlete3d/models/ort"
+)
+
+// scene returns a deterministic 1280x720 BGR image (content does not change
+// the network's cost).
+func scene(t testing.TB) gocv.Mat {
+	t.Helper()
+	img := gocv.NewMatWithSize(720, 1280, gocv.MatTypeCV8UC3)
+	px, err := img.DataPtrUint8()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range px {
+		px[i] = uint8((i*7 + (i/3840)*13) % 251)
+	}
+	return img
+}
+
+func estimator(t testing.TB, cfg EstimatorConfig) *Estimator {
+	t.Helper()
+	testenv.Model(t, "movenet-lightning.onnx")
+	e, err := NewEstimator(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+// TestBatchMatchesSingle checks that crops run together give what each
+// gives alone: the batch dimension of the converted model is real.
+func TestBatchMatchesSingle(t *testing.T) {
+	e := estimator(t, EstimatorConfig{Batch: 3})
+	img := scene(t)
+	defer img.Close()
+	crops := []Crop{{X: 100, Y: 50, Size: 400}, {X: -50, Y: 300, Size: 500}, {X: 900, Y: 0, Size: 300}}
+	together := make([]Pose, 3)
+	if err := e.Estimate(together, img, crops); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range crops {
+		alone := make([]Pose, 1)
+		if err := e.Estimate(alone, img, []Crop{c}); err != nil {
+			t.Fatal(err)
+		}
+		for k := range alone[0] {
+			a, b := alone[0][k], together[i][k]
+			if d := max(abs(a.X-b.X), abs(a.Y-b.Y), abs(a.Score-b.Score)); d > 1e-3 {
+				t.Fatalf("crop %d joint %d: batched %+v, alone %+v", i, k, b, a)
+			}
+		}
+	}
+}
+
+func TestEstimateBadInput(t *testing.T) {
+	e := estimator(t, EstimatorConfig{Batch: 2})
+	img := scene(t)
+	defer img.Close()
+	gray := gocv.NewMatWithSize(100, 100, gocv.MatTypeCV8U)
+	defer gray.Close()
+	empty := gocv.NewMat()
+	defer empty.Close()
+	dst := make([]Pose, 3)
+	c := Crop{X: 0, Y: 0, Size: 100}
+	for _, tt := range []struct {
+		name  string
+		img   gocv.Mat
+		crops []Crop
+		want  error
+	}{
+		{"empty image", empty, []Crop{c}, ErrImage},
+		{"gray image", gray, []Crop{c}, ErrImage},
+		{"too many crops", img, []Crop{c, c, c}, ErrBatch},
+		{"zero-size crop", img, []Crop{{X: 1, Y: 1}}, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := e.Estimate(dst, tt.img, tt.crops)
+			if err == nil {
+				t.Fatal("got no error")
+			}
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestNewEstimatorBadModel(t *testing.T) {
+	testenv.Runtime(t)
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.onnx")
+	if err := os.WriteFile(garbage, []byte("this is not a protobuf"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	real := testenv.Model(t, "movenet-lightning.onnx")
+	raw, err := os.ReadFile(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	truncated := filepath.Join(dir, "truncated.onnx")
+	if err := os.WriteFile(truncated, raw[:len(raw)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name, model string
+		want        error
+	}{
+		{"missing file", filepath.Join(dir, "absent.onnx"), os.ErrNotExist},
+		{"not ONNX", garbage, nil},
+		{"truncated", truncated, nil},
+		{"another network", testenv.Model(t, "centernet.onnx"), ort.ErrName},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := NewEstimator(EstimatorConfig{Model: tt.model})
+			if err == nil {
+				e.Close()
+				t.Fatal("got no error")
+			}
+			if tt.want != nil && !errors.Is(err, tt.want) {
+				t.Fatalf("got %v, want %v", err, tt.want)
+			}
+			t.Log(err)
+		})
+	}
+}
+
+// TestEstimateAllocs checks the steady state allocates nothing.
+func TestEstimateAllocs(t *testing.T) {
+	e := estimator(t, EstimatorConfig{Batch: 2})
+	img := scene(t)
+	defer img.Close()
+	dst := make([]Pose, 2)
+	crops := []Crop{{X: 10, Y: 10, Size: 300}, {X: 400, Y: 100, Size: 500}}
+	if n := testing.AllocsPerRun(5, func() {
+		if err := e.Estimate(dst, img, crops); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Fatalf("Estimate allocates %.1f times per call, want 0", n)
+	}
+}
+
+var sinkPose Pose
+
+// BenchmarkPose compares the whole pose step on one crop (warp into the
+// bound tensor, run, decode) with a bare session run on the same model and
+// tensors, with one and two intra-op threads, and the batched throughput
+// with four crops per run.
+func BenchmarkPose(b *testing.B) {
+	for _, threads := range []int{1, 2} {
+		e := estimator(b, EstimatorConfig{Batch: 4, Threads: threads})
+		img := scene(b)
+		dst := make([]Pose, 4)
+		crops := []Crop{{X: 100, Y: 50, Size: 400}, {X: 500, Y: 0, Size: 700}, {X: -40, Y: 200, Size: 300}, {X: 900, Y: 300, Size: 380}}
+		b.Run(fmt.Sprintf("threads=%d/session-run", threads), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := e.sess.RunBatch(1); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "crops/s")
+		})
+		b.Run(fmt.Sprintf("threads=%d/pose-step", threads), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := e.Estimate(dst, img, crops[:1]); err != nil {
+					b.Fatal(err)
+				}
+			}
+			sinkPose = dst[0]
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "crops/s")
+		})
+		b.Run(fmt.Sprintf("threads=%d/pose-step-batch4", threads), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := e.Estimate(dst, img, crops); err != nil {
+					b.Fatal(err)
+				}
+			}
+			sinkPose = dst[3]
+			b.ReportMetric(float64(4*b.N)/b.Elapsed().Seconds(), "crops/s")
+		})
+		img.Close()
+	}
+}

@@ -1,0 +1,213 @@
+package tfjs
+
+import (
+	"fmt"
+
+	"github.com/athlete3d/athlete3d/models/onnx"
+)
+
+// dtype is the element type of a tensor in the TF graph.
+type dtype int
+
+const (
+	dtUnknown dtype = iota
+	dtFloat
+	dtInt32
+	dtInt64
+	dtBool
+)
+
+func (d dtype) String() string {
+	switch d {
+	case dtFloat:
+		return "float32"
+	case dtInt32:
+		return "int32"
+	case dtInt64:
+		return "int64"
+	case dtBool:
+		return "bool"
+	}
+	return "unknown"
+}
+
+func (d dtype) size() int {
+	switch d {
+	case dtFloat, dtInt32:
+		return 4
+	case dtInt64:
+		return 8
+	case dtBool:
+		return 1
+	}
+	return 0
+}
+
+func (d dtype) onnx() onnx.DataType {
+	switch d {
+	case dtFloat:
+		return onnx.Float
+	case dtInt32:
+		return onnx.Int32
+	case dtInt64:
+		return onnx.Int64
+	case dtBool:
+		return onnx.Bool
+	}
+	return onnx.Undefined
+}
+
+// tfDtype maps a TensorFlow DataType name ("DT_FLOAT").
+func tfDtype(s string) (dtype, bool) {
+	switch s {
+	case "DT_FLOAT":
+		return dtFloat, true
+	case "DT_INT32":
+		return dtInt32, true
+	case "DT_INT64":
+		return dtInt64, true
+	case "DT_BOOL":
+		return dtBool, true
+	}
+	return dtUnknown, false
+}
+
+// manifestDtype maps a weights manifest dtype ("float32").
+func manifestDtype(s string) (dtype, bool) {
+	switch s {
+	case "float32":
+		return dtFloat, true
+	case "int32":
+		return dtInt32, true
+	case "bool":
+		return dtBool, true
+	}
+	return dtUnknown, false
+}
+
+// tensorData is a constant known at conversion time. Integers of every width
+// are held in i, floats in f, booleans in b.
+type tensorData struct {
+	dtype dtype
+	shape []int
+	f     []float32
+	i     []int64
+	b     []bool
+}
+
+func (t *tensorData) len() int {
+	switch {
+	case t.f != nil:
+		return len(t.f)
+	case t.i != nil:
+		return len(t.i)
+	}
+	return len(t.b)
+}
+
+// ints returns the values of an integer constant.
+func (t *tensorData) ints() ([]int64, error) {
+	if t.dtype != dtInt32 && t.dtype != dtInt64 {
+		return nil, fmt.Errorf("constant is %v, want an integer", t.dtype)
+	}
+	return t.i, nil
+}
+
+// scalarInt returns the value of an integer constant with one element.
+func (t *tensorData) scalarInt() (int64, error) {
+	v, err := t.ints()
+	if err != nil {
+		return 0, err
+	}
+	if len(v) != 1 {
+		return 0, fmt.Errorf("constant has %d values, want 1", len(v))
+	}
+	return v[0], nil
+}
+
+// onnxTensor returns the constant as an ONNX initializer of its own dtype.
+func (t *tensorData) onnxTensor(name string) *onnx.Tensor {
+	dims := make([]int64, len(t.shape))
+	for i, d := range t.shape {
+		dims[i] = int64(d)
+	}
+	switch t.dtype {
+	case dtFloat:
+		return onnx.NewFloat32(name, dims, t.f)
+	case dtInt32:
+		v := make([]int32, len(t.i))
+		for i, x := range t.i {
+			v[i] = int32(x)
+		}
+		return onnx.NewInt32(name, dims, v)
+	case dtInt64:
+		return onnx.NewInt64(name, dims, t.i)
+	}
+	return onnx.NewBool(name, dims, t.b)
+}
+
+// reshaped returns t viewed with another shape of the same size (the data is
+// shared).
+func (t *tensorData) reshaped(shape []int) *tensorData {
+	c := *t
+	c.shape = append([]int{}, shape...)
+	return &c
+}
+
+// transposed returns a copy of t with its axes permuted: out axis k is in
+// axis perm[k].
+func (t *tensorData) transposed(perm []int) *tensorData {
+	r := len(t.shape)
+	out := &tensorData{dtype: t.dtype, shape: make([]int, r)}
+	for k, p := range perm {
+		out.shape[k] = t.shape[p]
+	}
+	n := t.len()
+	inStrides := strides(t.shape)
+	outStrides := strides(out.shape)
+	switch {
+	case t.f != nil:
+		out.f = make([]float32, n)
+	case t.i != nil:
+		out.i = make([]int64, n)
+	default:
+		out.b = make([]bool, n)
+	}
+	idx := make([]int, r)
+	for o := 0; o < n; o++ {
+		rem := o
+		src := 0
+		for k := 0; k < r; k++ {
+			idx[k] = rem / outStrides[k]
+			rem %= outStrides[k]
+			src += idx[k] * inStrides[perm[k]]
+		}
+		switch {
+		case t.f != nil:
+			out.f[o] = t.f[src]
+		case t.i != nil:
+			out.i[o] = t.i[src]
+		default:
+			out.b[o] = t.b[src]
+		}
+	}
+	return out
+}
+
+func strides(shape []int) []int {
+	s := make([]int, len(shape))
+	acc := 1
+	for i := len(shape) - 1; i >= 0; i-- {
+		s[i] = acc
+		acc *= max(shape[i], 1)
+	}
+	return s
+}
+
+func numElements(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
