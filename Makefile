@@ -7,7 +7,7 @@ BIN        := bin/athlete3d
 DEBS       := pkg-config libopencv-dev libopencv-contrib-dev opencv-doc
 DEMO_VIDEO := /usr/share/doc/opencv-doc/examples/data/vtest.avi
 # Packages that build without cgo: tested with the race detector.
-PURE       := ./models/onnx/... ./models/tfjs/...
+PURE       := ./models ./models/onnx ./models/tfjs
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup debs build test demo goldens clean
@@ -41,9 +41,11 @@ demo: setup
 	$(BIN) pose --video $(DEMO_VIDEO) --json --draw out/demo.avi > out/demo.jsonl
 	@echo "wrote out/demo.avi (annotated video) and out/demo.jsonl (keypoints per frame)"
 
-## goldens: regenerate the TF.js reference outputs (needs Node; see testdata/golden/README.md)
+## goldens: regenerate the TF.js reference outputs (see models/tfjs/testdata/golden/README.md)
 goldens: setup
-	cd testdata/golden && ./generate.sh
+	cache=$$($(BIN) models cachedir) && \
+	npm install --silent --no-save --prefix "$$cache/node" @tensorflow/tfjs@4.22.0 && \
+	cd models/tfjs/testdata/golden && ATHLETE3D_CACHE="$$cache" node generate.mjs
 
 clean:
 	rm -rf bin out

@@ -9,7 +9,7 @@ import (
 	"github.com/athlete3d/athlete3d/models/tfjs"
 )
 
-const modelsSynopsis = `models setup | convert IN.json OUT.onnx | info [--json] FILE.onnx | list`
+const modelsSynopsis = `models setup | convert IN.json OUT.onnx | info [--json] FILE.onnx | list | cachedir`
 
 func runModels(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("models", modelsSynopsis, stderr)
@@ -33,6 +33,9 @@ func runModels(args []string, stdout, stderr io.Writer) error {
 		return tfjs.ConvertFile(rest[0], rest[1])
 	case "info":
 		return modelsInfo(rest, stdout, stderr)
+	case "cachedir":
+		fmt.Fprintln(stdout, models.CacheDir())
+		return nil
 	case "list":
 		for _, m := range models.Models {
 			fmt.Fprintf(stdout, "%-18s %s\n%-18s %s\n", m.Name, m.About, "", m.ONNX())

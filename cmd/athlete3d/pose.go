@@ -58,6 +58,8 @@ func runPose(args []string, stdout, stderr io.Writer) error {
 
 	frame := gocv.NewMat()
 	defer frame.Close()
+	progress := isTerminal(stderr) && src.video != nil
+	total := src.frames()
 	enc := json.NewEncoder(stdout)
 	n := 0
 	for ; ; n++ {
@@ -77,7 +79,7 @@ func runPose(args []string, stdout, stderr io.Writer) error {
 				return err
 			}
 		} else {
-			fmt.Fprintf(stdout, "frame %d: %d people\n", n, len(people))
+			fmt.Fprintf(stdout, "frame %d: people %d\n", n, len(people))
 		}
 		if sink != nil {
 			movenet.Draw(&frame, people, float32(*minScore))
@@ -85,6 +87,12 @@ func runPose(args []string, stdout, stderr io.Writer) error {
 				return err
 			}
 		}
+		if progress {
+			fmt.Fprintf(stderr, "\rframe %d/%d", n+1, total)
+		}
+	}
+	if progress {
+		fmt.Fprintln(stderr)
 	}
 	if n == 0 {
 		return fmt.Errorf("%s: no frame could be decoded", src.name)
@@ -184,6 +192,14 @@ func (s *source) fps() float64 {
 	return 25
 }
 
+// frames returns the container's frame count, or 0 when unknown.
+func (s *source) frames() int {
+	if s.video == nil {
+		return 1
+	}
+	return max(0, int(s.video.Get(gocv.VideoCaptureFrameCount)))
+}
+
 func (s *source) Close() {
 	if s.still != nil {
 		s.still.Close()
@@ -230,4 +246,14 @@ func (d *drawSink) Close() error {
 	err := d.w.Close()
 	d.w = nil
 	return err
+}
+
+// isTerminal reports whether w is a terminal (progress goes only there).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -42,9 +42,16 @@ func SharedData(t testing.TB, rel string) string {
 func Model(t testing.TB, name string) string {
 	t.Helper()
 	Runtime(t)
-	p := models.ModelPath(name)
+	return Cached(t, filepath.Join("models", name))
+}
+
+// Cached returns the path of rel inside the cache after checking that it
+// is there.
+func Cached(t testing.TB, rel string) string {
+	t.Helper()
+	p := filepath.Join(models.CacheDir(), rel)
 	if _, err := os.Stat(p); err != nil {
-		missing(t, "model %s not in the cache (run `make setup`): %v", name, err)
+		missing(t, "%s not in the cache (run `make setup`): %v", rel, err)
 	}
 	return p
 }

@@ -1,6 +1,7 @@
 package onnx
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"os"
@@ -19,7 +20,7 @@ const maxDepth = 64
 func Decode(data []byte) (*Model, error) {
 	m, err := decodeModel(data)
 	if err != nil {
-		return nil, fmt.Errorf("onnx: decode: %w", err)
+		return nil, fmt.Errorf("onnx: decode: %w: %w", ErrInvalid, err)
 	}
 	return m, nil
 }
@@ -32,7 +33,7 @@ func ReadFile(path string) (*Model, error) {
 	}
 	m, err := decodeModel(b)
 	if err != nil {
-		return nil, fmt.Errorf("onnx: decode %s: %w", path, err)
+		return nil, fmt.Errorf("onnx: decode %s: %w: %w", path, ErrInvalid, err)
 	}
 	return m, nil
 }
@@ -68,8 +69,9 @@ func walk(b []byte, fn func(f field, b []byte) (int, error)) error {
 	return nil
 }
 
+// invalid describes malformed data; Decode wraps ErrInvalid around it once.
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("%w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+	return fmt.Errorf(format, args...)
 }
 
 func wireError(f field, want protowire.Type) error {
@@ -143,51 +145,38 @@ func readVarints(f field, b []byte, dst *[]int64) (int, error) {
 
 // readFloats reads a repeated float field in packed or unpacked form.
 func readFloats(f field, b []byte, dst *[]float32) (int, error) {
-	switch f.typ {
-	case protowire.Fixed32Type:
-		v, n := protowire.ConsumeFixed32(b)
-		if n < 0 {
-			return 0, invalid("field %d: %v", f.num, protowire.ParseError(n))
-		}
-		*dst = append(*dst, math.Float32frombits(v))
-		return n, nil
-	case protowire.BytesType:
-		p, n, err := readBytes(f, b)
-		if err != nil {
-			return 0, err
-		}
-		if len(p)%4 != 0 {
-			return 0, invalid("packed float field %d has %d bytes", f.num, len(p))
-		}
-		for i := 0; i < len(p); i += 4 {
-			*dst = append(*dst, math.Float32frombits(uint32(p[i])|uint32(p[i+1])<<8|uint32(p[i+2])<<16|uint32(p[i+3])<<24))
-		}
-		return n, nil
-	}
-	return 0, wireError(f, protowire.BytesType)
+	return readFixed(f, b, dst, protowire.Fixed32Type, 4, func(p []byte) float32 {
+		return math.Float32frombits(binary.LittleEndian.Uint32(p))
+	})
 }
 
 // readDoubles reads a repeated double field in packed or unpacked form.
 func readDoubles(f field, b []byte, dst *[]float64) (int, error) {
+	return readFixed(f, b, dst, protowire.Fixed64Type, 8, func(p []byte) float64 {
+		return math.Float64frombits(binary.LittleEndian.Uint64(p))
+	})
+}
+
+// readFixed reads a repeated field of fixed-width values of wire type wt,
+// packed or not.
+func readFixed[T any](f field, b []byte, dst *[]T, wt protowire.Type, width int, conv func([]byte) T) (int, error) {
 	switch f.typ {
-	case protowire.Fixed64Type:
-		v, n := protowire.ConsumeFixed64(b)
-		if n < 0 {
-			return 0, invalid("field %d: %v", f.num, protowire.ParseError(n))
+	case wt:
+		if len(b) < width {
+			return 0, invalid("field %d: truncated", f.num)
 		}
-		*dst = append(*dst, math.Float64frombits(v))
-		return n, nil
+		*dst = append(*dst, conv(b[:width]))
+		return width, nil
 	case protowire.BytesType:
 		p, n, err := readBytes(f, b)
 		if err != nil {
 			return 0, err
 		}
-		if len(p)%8 != 0 {
-			return 0, invalid("packed double field %d has %d bytes", f.num, len(p))
+		if len(p)%width != 0 {
+			return 0, invalid("packed field %d has %d bytes, not a multiple of %d", f.num, len(p), width)
 		}
-		for i := 0; i < len(p); i += 8 {
-			v, _ := protowire.ConsumeFixed64(p[i:])
-			*dst = append(*dst, math.Float64frombits(v))
+		for i := 0; i < len(p); i += width {
+			*dst = append(*dst, conv(p[i:i+width]))
 		}
 		return n, nil
 	}
@@ -514,7 +503,7 @@ func decodeTensor(b []byte) (*Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := t.NumElements(); err != nil {
+	if _, err := numElements(t.Dims); err != nil {
 		return nil, fmt.Errorf("tensor %q: %w", t.Name, err)
 	}
 	return t, nil

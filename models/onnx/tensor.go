@@ -80,17 +80,21 @@ func NewBool(name string, dims []int64, v []bool) *Tensor {
 // NumElements returns the product of the dimensions, or an error when a
 // dimension is negative or the product overflows.
 func (t *Tensor) NumElements() (int64, error) {
-	return numElements(t.Dims)
+	n, err := numElements(t.Dims)
+	if err != nil {
+		return 0, fmt.Errorf("%w: tensor %q: %w", ErrInvalid, t.Name, err)
+	}
+	return n, nil
 }
 
 func numElements(dims []int64) (int64, error) {
 	n := int64(1)
 	for _, d := range dims {
 		if d < 0 {
-			return 0, fmt.Errorf("%w: negative dimension %d", ErrInvalid, d)
+			return 0, fmt.Errorf("negative dimension %d", d)
 		}
 		if d != 0 && n > math.MaxInt64/d {
-			return 0, fmt.Errorf("%w: dimensions %v overflow", ErrInvalid, dims)
+			return 0, fmt.Errorf("dimensions %v overflow", dims)
 		}
 		n *= d
 	}
@@ -208,7 +212,7 @@ func (t *Tensor) count() (int64, error) {
 	}
 	n, err := t.NumElements()
 	if err != nil {
-		return 0, fmt.Errorf("tensor %q: %w", t.Name, err)
+		return 0, err
 	}
 	if n > math.MaxInt32 {
 		return 0, fmt.Errorf("%w: tensor %q has %d elements", ErrUnsupported, t.Name, n)

@@ -1,3 +1,5 @@
+//go:build cgo
+
 package tfjs_test
 
 import (
@@ -9,7 +11,7 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/athlete3d/athlete3d/models"
+	"github.com/athlete3d/athlete3d/internal/testenv"
 	"github.com/athlete3d/athlete3d/models/ort"
 	"github.com/athlete3d/athlete3d/models/tfjs"
 )
@@ -65,26 +67,12 @@ func readGolden(t *testing.T, name string) *golden {
 	return &g
 }
 
-// requireModels returns the TF.js model.json of name in the cache, or skips
-// the test (fails it when ATHLETE3D_REQUIRE_MODELS=1) when the cache or ONNX
-// Runtime is missing.
+// requireModels returns the TF.js model.json of name in the cache, after
+// checking that ONNX Runtime loads.
 func requireModels(t testing.TB, name string) string {
 	t.Helper()
-	missing := func(format string, args ...any) {
-		msg := fmt.Sprintf(format, args...) + "; run `make setup` to fetch the models and ONNX Runtime"
-		if os.Getenv("ATHLETE3D_REQUIRE_MODELS") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	p := filepath.Join(models.CacheDir(), "models", name+".json")
-	if _, err := os.Stat(p); err != nil {
-		missing("model %s not in the cache", name)
-	}
-	if err := ort.Init(); err != nil {
-		missing("ONNX Runtime: %v", err)
-	}
-	return p
+	testenv.Runtime(t)
+	return testenv.Cached(t, filepath.Join("models", name+".json"))
 }
 
 // convertTo converts the cached TF.js model to an ONNX file in a temporary
@@ -192,38 +180,48 @@ func TestConformanceMoveNet(t *testing.T) {
 
 	// Several crops go through one Run: each item must give what it gives
 	// alone.
-	t.Run("batched", func(t *testing.T) {
-		n := len(g.Cases)
-		in := make([]int32, n*size)
-		out := make([]float32, n*outSize)
-		s, err := ort.NewSession(path, ort.Options{},
-			[]ort.Tensor{{Name: name, Shape: []int64{int64(n), 192, 192, 3}, Data: in}},
-			[]ort.Tensor{{Name: outName, Shape: []int64{int64(n), 1, 17, 3}, Data: out}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
-		for i, c := range g.Cases {
-			synthImage(in[i*size:(i+1)*size], c.Seed, 192, 192)
-		}
-		if err := s.Run(); err != nil {
-			t.Fatal(err)
-		}
-		worstSelf := 0.0
-		for i, c := range g.Cases {
-			item := out[i*outSize : (i+1)*outSize]
-			compare(t, fmt.Sprintf("batch %d item %d (seed %d)", n, i, c.Seed), item, c.Outputs[outName])
-			if batch1[i] != nil {
-				for k := range item {
-					worstSelf = max(worstSelf, math.Abs(float64(item[k]-batch1[i][k])))
-				}
+	for _, n := range []int{2, len(g.Cases)} {
+		t.Run(fmt.Sprintf("batch%d", n), func(t *testing.T) { moveNetBatch(t, path, g, batch1[:n]) })
+	}
+}
+
+// moveNetBatch runs the first len(batch1) golden inputs as one batch.
+func moveNetBatch(t *testing.T, path string, g *golden, batch1 [][]float32) {
+	t.Helper()
+	const size = 192 * 192 * 3
+	const outSize = 17 * 3
+	const name, outName = "input:0", "Identity:0"
+	cases := g.Cases[:len(batch1)]
+	n := len(cases)
+	in := make([]int32, n*size)
+	out := make([]float32, n*outSize)
+	s, err := ort.NewSession(path, ort.Options{},
+		[]ort.Tensor{{Name: name, Shape: []int64{int64(n), 192, 192, 3}, Data: in}},
+		[]ort.Tensor{{Name: outName, Shape: []int64{int64(n), 1, 17, 3}, Data: out}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i, c := range cases {
+		synthImage(in[i*size:(i+1)*size], c.Seed, 192, 192)
+	}
+	if err := s.Run(); err != nil {
+		t.Fatal(err)
+	}
+	worstSelf := 0.0
+	for i, c := range cases {
+		item := out[i*outSize : (i+1)*outSize]
+		compare(t, fmt.Sprintf("batch %d item %d (seed %d)", n, i, c.Seed), item, c.Outputs[outName])
+		if batch1[i] != nil {
+			for k := range item {
+				worstSelf = max(worstSelf, math.Abs(float64(item[k]-batch1[i][k])))
 			}
 		}
-		if worstSelf > 1e-6 {
-			t.Errorf("batch of %d differs from batch 1 by %.3g, want <= 1e-6", n, worstSelf)
-		}
-		t.Logf("movenet-lightning batch %d: max abs difference to batch 1 %.3g", n, worstSelf)
-	})
+	}
+	if worstSelf > 1e-6 {
+		t.Errorf("batch of %d differs from batch 1 by %.3g, want <= 1e-6", n, worstSelf)
+	}
+	t.Logf("movenet-lightning batch %d: max abs difference to batch 1 %.3g", n, worstSelf)
 }
 
 func TestConformanceCenterNet(t *testing.T) {
@@ -285,6 +283,57 @@ func TestConformanceCenterNet(t *testing.T) {
 	for _, k := range names {
 		t.Logf("centernet %s: max abs difference to TF.js %.3g", k, worst[k])
 	}
+
+	// The whole graph, TopK and gathers included, also runs batched: every
+	// item gives what it gives alone.
+	var seeds []int
+	single := map[int][][]float32{}
+	for _, f := range files {
+		g := readGolden(t, filepath.Base(f))
+		for _, c := range g.Cases {
+			seeds = append(seeds, c.Seed)
+			synthImage(in, c.Seed, 512, 512)
+			if err := s.Run(); err != nil {
+				t.Fatal(err)
+			}
+			for i := range outs {
+				single[c.Seed] = append(single[c.Seed], append([]float32(nil), bound[i].Data.([]float32)...))
+			}
+		}
+	}
+	n := len(seeds)
+	bin := make([]float32, n*size)
+	for i, seed := range seeds {
+		synthImage(bin[i*size:(i+1)*size], seed, 512, 512)
+	}
+	bout := make([]ort.Tensor, len(outs))
+	for i, o := range outs {
+		shape := append([]int64{int64(n)}, o.shape[1:]...)
+		bout[i] = ort.Tensor{Name: o.name, Shape: shape, Data: make([]float32, n*numel(toInts(o.shape)))}
+	}
+	bs, err := ort.NewSession(path, ort.Options{},
+		[]ort.Tensor{{Name: "tower_0/images", Shape: []int64{int64(n), 512, 512, 3}, Data: bin}}, bout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bs.Close()
+	if err := bs.Run(); err != nil {
+		t.Fatal(err)
+	}
+	worstSelf := 0.0
+	for k, seed := range seeds {
+		for i, o := range outs {
+			per := numel(toInts(o.shape))
+			got := bout[i].Data.([]float32)[k*per : (k+1)*per]
+			for e, w := range single[seed][i] {
+				worstSelf = max(worstSelf, math.Abs(float64(got[e]-w)))
+			}
+		}
+	}
+	if worstSelf > 1e-6 {
+		t.Errorf("batch of %d differs from batch 1 by %.3g, want <= 1e-6", n, worstSelf)
+	}
+	t.Logf("centernet batch %d: max abs difference to batch 1 %.3g", n, worstSelf)
 }
 
 // compareDetections compares [100, 6] rows (x1, y1, x2, y2, score, class).

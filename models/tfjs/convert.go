@@ -183,6 +183,7 @@ func convert(gm *graphModel, opts Options) (*onnx.Model, error) {
 			return nil, err
 		}
 	}
+	c.node = nil
 	for _, out := range outputs {
 		if err := c.addOutput(out); err != nil {
 			return nil, err

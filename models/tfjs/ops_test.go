@@ -1,3 +1,5 @@
+//go:build cgo
+
 package tfjs_test
 
 import (
@@ -8,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/athlete3d/athlete3d/internal/testenv"
 	"github.com/athlete3d/athlete3d/models/onnx"
 	"github.com/athlete3d/athlete3d/models/ort"
 	"github.com/athlete3d/athlete3d/models/tfjs"
@@ -82,12 +85,7 @@ func values(b any) []float64 {
 // dynamic batch of three items (one per golden seed), and with a static
 // batch of one.
 func TestOps(t *testing.T) {
-	if err := ort.Init(); err != nil {
-		if os.Getenv("ATHLETE3D_REQUIRE_MODELS") == "1" {
-			t.Fatalf("ONNX Runtime: %v; run `make setup`", err)
-		}
-		t.Skipf("ONNX Runtime: %v; run `make setup`", err)
-	}
+	testenv.Runtime(t)
 	b, err := os.ReadFile("testdata/golden/ops.json")
 	if err != nil {
 		t.Fatal(err)

@@ -159,39 +159,45 @@ func (t *tensorData) reshaped(shape []int) *tensorData {
 func (t *tensorData) transposed(perm []int) *tensorData {
 	r := len(t.shape)
 	out := &tensorData{dtype: t.dtype, shape: make([]int, r)}
+	in := strides(t.shape)
+	step := make([]int, r) // source stride of each output axis
 	for k, p := range perm {
 		out.shape[k] = t.shape[p]
+		step[k] = in[p]
 	}
-	n := t.len()
-	inStrides := strides(t.shape)
-	outStrides := strides(out.shape)
 	switch {
 	case t.f != nil:
-		out.f = make([]float32, n)
+		out.f = permute(t.f, out.shape, step)
 	case t.i != nil:
-		out.i = make([]int64, n)
+		out.i = permute(t.i, out.shape, step)
 	default:
-		out.b = make([]bool, n)
-	}
-	idx := make([]int, r)
-	for o := 0; o < n; o++ {
-		rem := o
-		src := 0
-		for k := 0; k < r; k++ {
-			idx[k] = rem / outStrides[k]
-			rem %= outStrides[k]
-			src += idx[k] * inStrides[perm[k]]
-		}
-		switch {
-		case t.f != nil:
-			out.f[o] = t.f[src]
-		case t.i != nil:
-			out.i[o] = t.i[src]
-		default:
-			out.b[o] = t.b[src]
-		}
+		out.b = permute(t.b, out.shape, step)
 	}
 	return out
+}
+
+// permute walks the output in order with an odometer over its index,
+// keeping the source offset up to date by strides.
+func permute[T any](src []T, shape, step []int) []T {
+	dst := make([]T, len(src))
+	if len(dst) == 0 {
+		return dst
+	}
+	idx := make([]int, len(shape))
+	off := 0
+	for o := range dst {
+		dst[o] = src[off]
+		for k := len(shape) - 1; k >= 0; k-- {
+			idx[k]++
+			off += step[k]
+			if idx[k] < shape[k] {
+				break
+			}
+			off -= step[k] * shape[k]
+			idx[k] = 0
+		}
+	}
+	return dst
 }
 
 func strides(shape []int) []int {
