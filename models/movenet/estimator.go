@@ -132,11 +132,10 @@ func (e *Estimator) fill(dst []int32, img gocv.Mat, c Crop) error {
 	if err != nil {
 		return fmt.Errorf("movenet: %w", err)
 	}
-	bgr = bgr[:pixels]
-	for i := 0; i < pixels; i += 3 {
-		dst[i] = int32(bgr[i+2])
-		dst[i+1] = int32(bgr[i+1])
-		dst[i+2] = int32(bgr[i])
+	bgr, dst = bgr[:pixels], dst[:pixels]
+	for i := 0; i+3 <= pixels; i += 3 {
+		s, d := bgr[i:i+3:i+3], dst[i:i+3:i+3]
+		d[0], d[1], d[2] = int32(s[2]), int32(s[1]), int32(s[0])
 	}
 	return nil
 }
