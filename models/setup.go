@@ -2,6 +2,7 @@ package models
 
 import (
 	"archive/tar"
+	"bytes"
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/athlete3d/athlete3d/models/onnx"
 	"github.com/athlete3d/athlete3d/models/tfjs"
 )
 
@@ -32,40 +34,34 @@ func Setup(log io.Writer) error {
 		}
 	}
 	for _, m := range Models {
-		src := filepath.Join(dir, m.Source)
-		dst := m.ONNX()
-		if fresh(dst, src) {
-			continue
-		}
-		fmt.Fprintf(log, "convert %s -> %s\n", src, dst)
-		if err := tfjs.ConvertFile(src, dst); err != nil {
+		if err := convert(filepath.Join(dir, m.Source), m.ONNX(), log); err != nil {
 			return fmt.Errorf("setup: convert %s: %w", m.Name, err)
 		}
 	}
 	return nil
 }
 
-// fresh reports whether dst exists and is newer than src and than the
-// running binary (a rebuilt converter reconverts).
-func fresh(dst, src string) bool {
-	d, err := os.Stat(dst)
+// convert converts a TF.js model and replaces dst only when the result
+// differs: conversion is deterministic and quick, so this is always right
+// after the converter changes and writes nothing when it has not.
+func convert(src, dst string, log io.Writer) error {
+	m, err := tfjs.Convert(src, tfjs.Options{})
 	if err != nil {
-		return false
+		return err
 	}
-	for _, p := range []string{src, executable()} {
-		if s, err := os.Stat(p); err != nil || s.ModTime().After(d.ModTime()) {
-			return false
-		}
-	}
-	return true
-}
-
-func executable() string {
-	p, err := os.Executable()
+	b, err := onnx.Encode(m)
 	if err != nil {
-		return ""
+		return err
 	}
-	return p
+	if old, err := os.ReadFile(dst); err == nil && bytes.Equal(old, b) {
+		return nil
+	}
+	fmt.Fprintf(log, "convert %s -> %s\n", src, dst)
+	tmp := dst + ".part"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, dst)
 }
 
 func ensurePackage(dir string, p Package, log io.Writer) error {

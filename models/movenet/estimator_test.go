@@ -200,3 +200,31 @@ func BenchmarkPose(b *testing.B) {
 		img.Close()
 	}
 }
+
+// TestTrackAllocs checks that following people, and the detector runs in
+// between, allocate nothing once the tracker has warmed up.
+func TestTrackAllocs(t *testing.T) {
+	testenv.Model(t, "movenet-lightning.onnx")
+	testenv.Model(t, "centernet.onnx")
+	tr, err := NewTracker(TrackerConfig{DetectEvery: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	photo := gocv.IMRead(testenv.SharedData(t, "coco-val-subset/000000196141.jpg"), gocv.IMReadColor)
+	defer photo.Close()
+	people, err := tr.Track(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(people) < 2 {
+		t.Fatalf("found %d people in a photo of five, want at least 2", len(people))
+	}
+	if n := testing.AllocsPerRun(6, func() {
+		if _, err := tr.Track(photo); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Fatalf("Track allocates %.1f times per frame, want 0", n)
+	}
+}
