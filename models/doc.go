@@ -1,5 +1,5 @@
 // Package models is the project's view of its neural networks: which ones
-// it uses, where they come from, and the keypoint sets they speak.
+// it uses and where they come from.
 //
 // # What it owns
 //
@@ -15,12 +15,12 @@
 //     git, $ATHLETE3D_CACHE or ~/.cache/athlete3d, holding npm/ (tarballs),
 //     models/ (TF.js sources and converted .onnx) and lib/
 //     (libonnxruntime.so.1).
-//   - Keypoint sets (COCO17): joint names, limbs and OKS constants.
 //
 // # Where the rest lives
 //
 // The converter is models/tfjs (over the ONNX writer models/onnx), inference
 // is models/ort (the cgo leaf over ONNX Runtime), and MoveNet's pre- and
 // post-processing, the person detector and crop tracking are models/movenet
-// (over gocv). This package imports only tfjs; nothing here needs cgo.
+// (over gocv). Keypoint sets are package skeleton's. This package imports
+// only tfjs; nothing here needs cgo.
 package models

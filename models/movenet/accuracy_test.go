@@ -11,8 +11,8 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/athlete3d/athlete3d/internal/testenv"
-	"github.com/athlete3d/athlete3d/models"
 	"github.com/athlete3d/athlete3d/models/movenet"
+	"github.com/athlete3d/athlete3d/skeleton"
 )
 
 type cocoFile struct {
@@ -70,7 +70,7 @@ func TestCOCOAccuracy(t *testing.T) {
 		}
 		side := math.Max(a.BBox[2], a.BBox[3])
 		var num, den float64
-		for k := 0; k < models.NumCOCO17; k++ {
+		for k := 0; k < skeleton.NumCOCO17; k++ {
 			gx, gy, v := a.Keypoints[3*k], a.Keypoints[3*k+1], a.Keypoints[3*k+2]
 			if v == 0 {
 				continue
@@ -80,7 +80,7 @@ func TestCOCOAccuracy(t *testing.T) {
 			if d <= 0.2*side {
 				hit++
 			}
-			kappa := 2 * models.COCO17.Sigmas[k]
+			kappa := 2 * skeleton.COCO17.Sigmas[k]
 			num += math.Exp(-d * d / (2 * a.Area * kappa * kappa))
 			den++
 		}
@@ -200,10 +200,10 @@ func participant(t *testing.T, path string) []float64 {
 		t.Fatalf("%s: %v", path, err)
 	}
 	for _, p := range f.People {
-		if len(p.Pose) < 3*models.NumCOCO17 {
+		if len(p.Pose) < 3*skeleton.NumCOCO17 {
 			continue
 		}
-		for k := models.LShoulder; k <= models.RAnkle; k++ {
+		for k := skeleton.LShoulder; k <= skeleton.RAnkle; k++ {
 			if p.Pose[3*k+2] > 0.3 {
 				return p.Pose
 			}
@@ -216,7 +216,7 @@ func participant(t *testing.T, path string) []float64 {
 // joints OpenPose is confident about (above 0.3, Pose2Sim's threshold).
 func bodyDistances(pose *movenet.Pose, ref []float64) []float64 {
 	var d []float64
-	for k := models.LShoulder; k <= models.RAnkle; k++ {
+	for k := skeleton.LShoulder; k <= skeleton.RAnkle; k++ {
 		if ref[3*k+2] <= 0.3 {
 			continue
 		}

@@ -1,6 +1,6 @@
 package movenet
 
-import "github.com/athlete3d/athlete3d/models"
+import "github.com/athlete3d/athlete3d/skeleton"
 
 // Crop is a square region of an image in continuous pixel coordinates (the
 // image spans [0, width] x [0, height]). It may reach outside the image: the
@@ -25,10 +25,10 @@ func followCrop(p *Pose, minScore float32, prev Crop) Crop {
 	ok := func(k int) bool { return p[k].Score >= minScore }
 	var cx, cy float32
 	switch {
-	case ok(models.LHip) && ok(models.RHip):
-		cx, cy = (p[models.LHip].X+p[models.RHip].X)/2, (p[models.LHip].Y+p[models.RHip].Y)/2
-	case ok(models.LShoulder) && ok(models.RShoulder):
-		cx, cy = (p[models.LShoulder].X+p[models.RShoulder].X)/2, (p[models.LShoulder].Y+p[models.RShoulder].Y)/2
+	case ok(skeleton.LHip) && ok(skeleton.RHip):
+		cx, cy = (p[skeleton.LHip].X+p[skeleton.RHip].X)/2, (p[skeleton.LHip].Y+p[skeleton.RHip].Y)/2
+	case ok(skeleton.LShoulder) && ok(skeleton.RShoulder):
+		cx, cy = (p[skeleton.LShoulder].X+p[skeleton.RShoulder].X)/2, (p[skeleton.LShoulder].Y+p[skeleton.RShoulder].Y)/2
 	default:
 		box, found := keypointBox(p, minScore)
 		if !found {
@@ -44,7 +44,7 @@ func followCrop(p *Pose, minScore float32, prev Crop) Crop {
 		r := max(abs(p[k].X-cx), abs(p[k].Y-cy))
 		body = max(body, r)
 		switch k {
-		case models.LShoulder, models.RShoulder, models.LHip, models.RHip:
+		case skeleton.LShoulder, skeleton.RShoulder, skeleton.LHip, skeleton.RHip:
 			torso = max(torso, r)
 		}
 	}

@@ -6,7 +6,7 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/athlete3d/athlete3d/models"
+	"github.com/athlete3d/athlete3d/skeleton"
 )
 
 var (
@@ -20,7 +20,7 @@ var (
 func Draw(img *gocv.Mat, people []Person, minScore float32) {
 	thick := max(2, img.Cols()/400)
 	for _, p := range people {
-		for _, l := range models.COCO17.Limbs {
+		for _, l := range skeleton.COCO17.Limbs {
 			a, b := p.Pose[l[0]], p.Pose[l[1]]
 			if a.Score < minScore || b.Score < minScore {
 				continue
@@ -43,7 +43,7 @@ func pt(k Keypoint) image.Point { return image.Pt(int(k.X+0.5), int(k.Y+0.5)) }
 // left, even ones right, the nose neither.
 func side(a, b int) color.RGBA {
 	switch {
-	case a == models.Nose || b == models.Nose:
+	case a == skeleton.Nose || b == skeleton.Nose:
 		return midColor
 	case a%2 == 1 && b%2 == 1:
 		return leftColor

@@ -9,6 +9,7 @@ import (
 
 	"github.com/athlete3d/athlete3d/models"
 	"github.com/athlete3d/athlete3d/models/ort"
+	"github.com/athlete3d/athlete3d/skeleton"
 )
 
 // InputSize is the side of MoveNet Lightning's square input, in pixels.
@@ -18,7 +19,7 @@ const (
 	inputName  = "input:0"
 	outputName = "Identity:0"
 	pixels     = InputSize * InputSize * 3
-	outPerCrop = models.NumCOCO17 * 3
+	outPerCrop = skeleton.NumCOCO17 * 3
 )
 
 // Keypoint is one joint in image pixels (pixel centres at integer
@@ -27,8 +28,8 @@ type Keypoint struct {
 	X, Y, Score float32
 }
 
-// Pose is the 17 COCO joints of one person, in models.COCO17 order.
-type Pose [models.NumCOCO17]Keypoint
+// Pose is the 17 COCO joints of one person, in skeleton.COCO17 order.
+type Pose [skeleton.NumCOCO17]Keypoint
 
 // EstimatorConfig configures an Estimator. The zero value is the default.
 type EstimatorConfig struct {
@@ -71,7 +72,7 @@ func NewEstimator(cfg EstimatorConfig) (*Estimator, error) {
 	b := int64(cfg.Batch)
 	sess, err := ort.NewSession(cfg.Model, ort.Options{IntraOpThreads: cfg.Threads, Batched: true},
 		[]ort.Tensor{{Name: inputName, Shape: []int64{b, InputSize, InputSize, 3}, Data: e.in}},
-		[]ort.Tensor{{Name: outputName, Shape: []int64{b, 1, models.NumCOCO17, 3}, Data: e.out}})
+		[]ort.Tensor{{Name: outputName, Shape: []int64{b, 1, skeleton.NumCOCO17, 3}, Data: e.out}})
 	if err != nil {
 		return nil, fmt.Errorf("movenet: %w", err)
 	}
