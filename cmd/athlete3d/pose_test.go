@@ -8,6 +8,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/athlete3d/athlete3d/internal/modeltest"
 	"github.com/athlete3d/athlete3d/internal/testenv"
 )
 
@@ -15,8 +16,8 @@ import (
 // JSON line and the drawn image.
 func TestPoseImage(t *testing.T) {
 	photo := testenv.SharedData(t, "coco-val-subset/000000000785.jpg")
-	testenv.Model(t, "movenet-lightning.onnx")
-	testenv.Model(t, "centernet.onnx")
+	modeltest.Model(t, "movenet-lightning.onnx")
+	modeltest.Model(t, "centernet.onnx")
 	drawn := filepath.Join(t.TempDir(), "drawn.png")
 
 	code, stdout, stderr := run("pose", "--image", photo, "--json", "--draw", drawn)

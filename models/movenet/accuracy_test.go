@@ -10,6 +10,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/athlete3d/athlete3d/internal/modeltest"
 	"github.com/athlete3d/athlete3d/internal/testenv"
 	"github.com/athlete3d/athlete3d/models/movenet"
 	"github.com/athlete3d/athlete3d/skeleton"
@@ -121,7 +122,7 @@ func TestPose2SimVideos(t *testing.T) {
 		t.Skip("decodes 400 full-HD frames; skipped with -short")
 	}
 	trial := testenv.SharedData(t, "pose2sim-s00/S00_P00_SingleParticipant/S00_P00_T01_BalancingTrial")
-	testenv.Model(t, "centernet.onnx")
+	modeltest.Model(t, "centernet.onnx")
 	tr, err := movenet.NewTracker(movenet.TrackerConfig{})
 	if err != nil {
 		t.Fatal(err)
@@ -250,7 +251,7 @@ func median(v []float64) float64 {
 
 func newEstimator(t testing.TB, cfg movenet.EstimatorConfig) *movenet.Estimator {
 	t.Helper()
-	testenv.Model(t, "movenet-lightning.onnx")
+	modeltest.Model(t, "movenet-lightning.onnx")
 	est, err := movenet.NewEstimator(cfg)
 	if err != nil {
 		t.Fatal(err)

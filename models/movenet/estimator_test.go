@@ -9,6 +9,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/athlete3d/athlete3d/internal/modeltest"
 	"github.com/athlete3d/athlete3d/internal/testenv"
 	"github.com/athlete3d/athlete3d/models/ort"
 )
@@ -30,7 +31,7 @@ func scene(t testing.TB) gocv.Mat {
 
 func estimator(t testing.TB, cfg EstimatorConfig) *Estimator {
 	t.Helper()
-	testenv.Model(t, "movenet-lightning.onnx")
+	modeltest.Model(t, "movenet-lightning.onnx")
 	e, err := NewEstimator(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -98,13 +99,13 @@ func TestEstimateBadInput(t *testing.T) {
 }
 
 func TestNewEstimatorBadModel(t *testing.T) {
-	testenv.Runtime(t)
+	modeltest.Runtime(t)
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.onnx")
 	if err := os.WriteFile(garbage, []byte("this is not a protobuf"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	real := testenv.Model(t, "movenet-lightning.onnx")
+	real := modeltest.Model(t, "movenet-lightning.onnx")
 	raw, err := os.ReadFile(real)
 	if err != nil {
 		t.Fatal(err)
@@ -120,7 +121,7 @@ func TestNewEstimatorBadModel(t *testing.T) {
 		{"missing file", filepath.Join(dir, "absent.onnx"), os.ErrNotExist},
 		{"not ONNX", garbage, nil},
 		{"truncated", truncated, nil},
-		{"another network", testenv.Model(t, "centernet.onnx"), ort.ErrName},
+		{"another network", modeltest.Model(t, "centernet.onnx"), ort.ErrName},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e, err := NewEstimator(EstimatorConfig{Model: tt.model})
@@ -204,8 +205,8 @@ func BenchmarkPose(b *testing.B) {
 // TestTrackAllocs checks that following people, and the detector runs in
 // between, allocate nothing once the tracker has warmed up.
 func TestTrackAllocs(t *testing.T) {
-	testenv.Model(t, "movenet-lightning.onnx")
-	testenv.Model(t, "centernet.onnx")
+	modeltest.Model(t, "movenet-lightning.onnx")
+	modeltest.Model(t, "centernet.onnx")
 	tr, err := NewTracker(TrackerConfig{DetectEvery: 2})
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/athlete3d/athlete3d/internal/testenv"
+	"github.com/athlete3d/athlete3d/internal/modeltest"
 	"github.com/athlete3d/athlete3d/models/onnx"
 	"github.com/athlete3d/athlete3d/models/ort"
 )
@@ -42,7 +42,7 @@ func affineModel(t *testing.T) string {
 }
 
 func TestRunBoundBuffers(t *testing.T) {
-	testenv.Runtime(t)
+	modeltest.Runtime(t)
 	path := affineModel(t)
 	x := make([]float32, 4*3)
 	y := make([]float32, 4*3)
@@ -94,7 +94,7 @@ func TestRunBoundBuffers(t *testing.T) {
 }
 
 func TestNewSessionMismatch(t *testing.T) {
-	testenv.Runtime(t)
+	modeltest.Runtime(t)
 	path := affineModel(t)
 	f := func(n int) []float32 { return make([]float32, n) }
 	for _, tt := range []struct {
@@ -123,7 +123,7 @@ func TestNewSessionMismatch(t *testing.T) {
 }
 
 func TestInspect(t *testing.T) {
-	testenv.Runtime(t)
+	modeltest.Runtime(t)
 	in, out, err := ort.Inspect(affineModel(t))
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,7 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/athlete3d/athlete3d/internal/testenv"
+	"github.com/athlete3d/athlete3d/internal/modeltest"
 	"github.com/athlete3d/athlete3d/models/ort"
 	"github.com/athlete3d/athlete3d/models/tfjs"
 )
@@ -71,8 +71,8 @@ func readGolden(t *testing.T, name string) *golden {
 // checking that ONNX Runtime loads.
 func requireModels(t testing.TB, name string) string {
 	t.Helper()
-	testenv.Runtime(t)
-	return testenv.Cached(t, filepath.Join("models", name+".json"))
+	modeltest.Runtime(t)
+	return modeltest.Cached(t, filepath.Join("models", name+".json"))
 }
 
 // convertTo converts the cached TF.js model to an ONNX file in a temporary

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/athlete3d/athlete3d/internal/testenv"
+	"github.com/athlete3d/athlete3d/internal/modeltest"
 	"github.com/athlete3d/athlete3d/models/onnx"
 	"github.com/athlete3d/athlete3d/models/ort"
 	"github.com/athlete3d/athlete3d/models/tfjs"
@@ -85,7 +85,7 @@ func values(b any) []float64 {
 // dynamic batch of three items (one per golden seed), and with a static
 // batch of one.
 func TestOps(t *testing.T) {
-	testenv.Runtime(t)
+	modeltest.Runtime(t)
 	b, err := os.ReadFile("testdata/golden/ops.json")
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/athlete3d/athlete3d/internal/testenv"
+	"github.com/athlete3d/athlete3d/internal/modeltest"
 	"github.com/athlete3d/athlete3d/models/ort"
 	"github.com/athlete3d/athlete3d/models/tfjs"
 )
@@ -15,7 +15,7 @@ import (
 // TestRunTiny runs the tiny model with a batch of two in ONNX Runtime when
 // it is available.
 func TestRunTiny(t *testing.T) {
-	testenv.Runtime(t)
+	modeltest.Runtime(t)
 	dst := filepath.Join(t.TempDir(), "tiny.onnx")
 	if err := tfjs.ConvertFile(tiny, dst); err != nil {
 		t.Fatal(err)
