@@ -65,6 +65,12 @@ func (c *Camera) PixelOf(x, y float64) (u, v float64) {
 	return c.K[0][0]*xd + c.K[0][1]*yd + c.K[0][2], c.K[1][1]*yd + c.K[1][2]
 }
 
+// Pinhole maps ideal normalised coordinates (x, y) to a pixel with the
+// intrinsics alone: where the point would be seen without lens distortion.
+func (c *Camera) Pinhole(x, y float64) (u, v float64) {
+	return c.K[0][0]*x + c.K[0][1]*y + c.K[0][2], c.K[1][1]*y + c.K[1][2]
+}
+
 func (c *Camera) coef(i int) float64 {
 	if i < len(c.Dist) {
 		return c.Dist[i]

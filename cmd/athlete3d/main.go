@@ -22,6 +22,7 @@ type verb struct {
 func verbs() []verb {
 	return []verb{
 		{"pose", "find people and their 2D keypoints in images or video", runPose},
+		{"triangulate", "place recorded 2D keypoints from calibrated cameras in 3D", runTriangulate},
 		{"models", "fetch, convert and inspect the pose networks", runModels},
 	}
 }

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/athlete3d/athlete3d/calibration"
+	"github.com/athlete3d/athlete3d/pipeline"
+	"github.com/athlete3d/athlete3d/pipeline/fusion"
+	"github.com/athlete3d/athlete3d/pipeline/record"
+	"github.com/athlete3d/athlete3d/skeleton"
+)
+
+const triangulateSynopsis = "triangulate --calib FILE --pose2d DIR[,DIR...] [--format openpose] [--keypoints body25b|body25|coco] --out FILE.trc|FILE.jsonl [--fps N]"
+
+func runTriangulate(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("triangulate", triangulateSynopsis, stderr)
+	calib := fs.String("calib", "", "Pose2Sim calibration `file` (Calib.toml)")
+	pose2d := fs.String("pose2d", "", "comma-separated OpenPose JSON `folders`, one per camera in calibration order")
+	format := fs.String("format", "openpose", "2D keypoint `format` (openpose)")
+	keypoints := fs.String("keypoints", "body25b", "keypoint `set`: body25b, body25 or coco")
+	out := fs.String("out", "", "write the 3D result to `file` (.trc or .jsonl)")
+	fps := fs.Float64("fps", 60, "frame `rate` of the recording")
+	minScore := fs.Float64("min-score", 0.3, "ignore 2D keypoints scoring below `score`")
+	maxError := fs.Float64("max-error", 15, "drop views while the mean reprojection error exceeds `pixels`")
+	keepAll := fs.Bool("keep-all", false, "use every view above --min-score, with no rejection")
+	undistort := fs.Bool("undistort", false, "undistort keypoints with the calibration's lens model (Pose2Sim does not)")
+	refine := fs.Bool("refine", false, "polish each joint by Gauss-Newton on the reprojection error")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	switch {
+	case fs.NArg() != 0:
+		return misuse(fs, "unexpected argument %q", fs.Arg(0))
+	case *calib == "" || *pose2d == "" || *out == "":
+		return misuse(fs, "--calib, --pose2d and --out are required")
+	case *format != "openpose":
+		return misuse(fs, "format %q: only openpose is read", *format)
+	case !(*fps > 0):
+		return misuse(fs, "--fps must be positive")
+	}
+	set := skeleton.ByName(map[string]string{"coco": "coco17"}[*keypoints])
+	if set == nil {
+		set = skeleton.ByName(*keypoints)
+	}
+	if set == nil {
+		return misuse(fs, "keypoints %q: want body25b, body25 or coco", *keypoints)
+	}
+	ext := strings.ToLower(filepath.Ext(*out))
+	if ext != ".trc" && ext != ".jsonl" {
+		return misuse(fs, "--out %s: the extension must be .trc or .jsonl", *out)
+	}
+
+	cams, err := calibration.ReadPose2SimFile(*calib)
+	if err != nil {
+		return err
+	}
+	dirs := strings.Split(*pose2d, ",")
+	if len(dirs) != len(cams) {
+		return fmt.Errorf("%d keypoint folders for the %d cameras of %s", len(dirs), len(cams), *calib)
+	}
+	views := make([][][]record.OpenPosePerson, len(dirs))
+	for i, d := range dirs {
+		if views[i], _, err = record.ReadOpenPoseDir(d, set.Len()); err != nil {
+			return fmt.Errorf("camera %s: %w", cams[i].Name, err)
+		}
+	}
+	cfg := pipeline.OfflineConfig{Cameras: cams, Set: set, Rate: *fps, Triangulator: fusion.TriangulatorConfig{
+		MinScore: *minScore, MaxError: *maxError, Refine: *refine, IgnoreDistortion: !*undistort,
+	}}
+	if *keepAll {
+		cfg.Triangulator.Selection = fusion.KeepAll
+	}
+	frames, err := pipeline.Triangulate(cfg, views)
+	if err != nil {
+		return err
+	}
+	placed, total := 0, 0
+	for _, f := range frames {
+		for _, p := range f.People {
+			for _, j := range p.Joints {
+				total++
+				if j.OK {
+					placed++
+				}
+			}
+		}
+	}
+	if err := writeFrames(*out, ext, set, *fps, frames); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d frames, %d of %d joints placed\n", *out, len(frames), placed, total)
+	return nil
+}
+
+// writeFrames writes to a temporary name and renames, so a failed run
+// leaves no half-written file under the requested name.
+func writeFrames(path, ext string, set *skeleton.Set, fps float64, frames []pipeline.Frame3) error {
+	tmp := path + ".part"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	switch ext {
+	case ".trc":
+		poses := make([]*fusion.Skeleton3, len(frames))
+		for i := range frames {
+			if len(frames[i].People) > 0 {
+				poses[i] = &frames[i].People[0]
+			}
+		}
+		trc := record.PersonTRC(set, fps, poses)
+		trc.Name = filepath.Base(path)
+		err = trc.Write(f)
+	default:
+		w := record.NewJSONLWriter(f, set)
+		for _, fr := range frames {
+			if err = w.Frame(fr.Number, fr.T, fr.People, nil); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = w.Flush()
+		}
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return os.Rename(tmp, path)
+}
