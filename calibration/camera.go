@@ -135,7 +135,11 @@ func (c *Camera) Normalize(u, v float64) (x, y float64, ok bool) {
 		x, y = xd, yd
 		for range 50 {
 			ex, ey := c.distort(x, y)
-			x, y = x+(xd-ex), y+(yd-ey)
+			dx, dy := xd-ex, yd-ey
+			x, y = x+dx, y+dy
+			if dx*dx+dy*dy < 1e-26 {
+				break
+			}
 		}
 	}
 	ex, ey := c.distort(x, y)

@@ -16,13 +16,16 @@ func eigSym4(a [4][4]float64) (vals [4]float64, vecs [4][4]float64) {
 		v[i][i] = 1
 	}
 	for sweep := 0; sweep < 50; sweep++ {
-		off := 0.0
+		off, diag := 0.0, 0.0
 		for p := range 4 {
+			diag += a[p][p] * a[p][p]
 			for q := p + 1; q < 4; q++ {
 				off += a[p][q] * a[p][q]
 			}
 		}
-		if off == 0 {
+		// Converged when the off-diagonal part is below float64 resolution
+		// of the diagonal: further rotations change nothing.
+		if off <= 1e-36*diag {
 			break
 		}
 		for p := range 4 {
