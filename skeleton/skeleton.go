@@ -123,3 +123,29 @@ var BODY25B = Set{
 		{LAnkle, 19}, {19, 20}, {LAnkle, 21}, {RAnkle, 22}, {22, 23}, {RAnkle, 24},
 	},
 }
+
+// Mirror returns, for each joint of the set, the index of its left/right
+// counterpart ("LKnee" for "RKnee"), or the joint itself when it has none
+// ("Nose").
+func (s *Set) Mirror() []int {
+	m := make([]int, len(s.Joints))
+	for i, j := range s.Joints {
+		m[i] = i
+		if len(j) < 2 {
+			continue
+		}
+		var other string
+		switch j[0] {
+		case 'L':
+			other = "R" + j[1:]
+		case 'R':
+			other = "L" + j[1:]
+		default:
+			continue
+		}
+		if k := s.Index(other); k >= 0 {
+			m[i] = k
+		}
+	}
+	return m
+}

@@ -33,3 +33,18 @@ func TestSets(t *testing.T) {
 		t.Error("COCO17 sizes disagree")
 	}
 }
+
+func TestMirror(t *testing.T) {
+	for _, s := range []*Set{&COCO17, &BODY25, &BODY25B} {
+		m := s.Mirror()
+		for i, k := range m {
+			if m[k] != i {
+				t.Errorf("%s: mirror of mirror of %s is not itself", s.Name, s.Joints[i])
+			}
+		}
+	}
+	m := COCO17.Mirror()
+	if m[LKnee] != RKnee || m[Nose] != Nose || m[RWrist] != LWrist {
+		t.Errorf("COCO17 mirror wrong: %v", m)
+	}
+}
