@@ -1,7 +1,9 @@
 package fusion
 
 import (
+	"cmp"
 	"math"
+	"slices"
 
 	"gonum.org/v1/gonum/spatial/r3"
 
@@ -60,9 +62,20 @@ type Associator struct {
 	hypOK   []bool
 	members []int // a hypothesis's detections, by camera (-1: none)
 	best    []int
+	pairs   []pair // candidate pairs, closest first
 	out     [][]int
 	outBuf  []int
 }
+
+type pair struct {
+	i, k int
+	d    float64
+}
+
+// hypothesesPerRound bounds the candidate pairs, closest first, whose
+// hypotheses are built in each round: the true pairs of a person are among
+// the closest, and a bound keeps the cost linear in the detections.
+const hypothesesPerRound = 12
 
 type ray struct {
 	o, d r3.Vec // origin and unit direction
@@ -111,6 +124,7 @@ func (a *Associator) Associate(dets []Detection) [][]int {
 			a.dist[i*n+k] = math.Inf(1)
 		}
 	}
+	a.pairs = a.pairs[:0]
 	for i := range n {
 		for k := i + 1; k < n; k++ {
 			if dets[i].Camera == dets[k].Camera || a.taken[i] || a.taken[k] {
@@ -118,8 +132,12 @@ func (a *Associator) Associate(dets []Detection) [][]int {
 			}
 			d := a.pairDistance(a.rays[i*joints:(i+1)*joints], a.rays[k*joints:(k+1)*joints])
 			a.dist[i*n+k], a.dist[k*n+i] = d, d
+			if d < a.cfg.MaxDistance {
+				a.pairs = append(a.pairs, pair{i, k, d})
+			}
 		}
 	}
+	slices.SortFunc(a.pairs, func(x, y pair) int { return cmp.Compare(x.d, y.d) })
 	a.hyp = grow(a.hyp, joints)
 	a.hypOK = grow(a.hypOK, joints)
 	a.members = grow(a.members, len(a.cams))
@@ -129,16 +147,18 @@ func (a *Associator) Associate(dets []Detection) [][]int {
 
 	for {
 		bestSupport, bestCost := 1, math.Inf(1)
-		for i := range n {
-			for k := i + 1; k < n; k++ {
-				if a.taken[i] || a.taken[k] || !(a.dist[i*n+k] < a.cfg.MaxDistance) {
-					continue
-				}
-				support, cost := a.hypothesis(dets, joints, i, k)
-				if support > bestSupport || (support == bestSupport && cost < bestCost) {
-					bestSupport, bestCost = support, cost
-					copy(a.best, a.members)
-				}
+		tried := 0
+		for _, pr := range a.pairs {
+			if a.taken[pr.i] || a.taken[pr.k] {
+				continue
+			}
+			if tried++; tried > hypothesesPerRound {
+				break
+			}
+			support, cost := a.hypothesis(dets, joints, pr.i, pr.k)
+			if support > bestSupport || (support == bestSupport && cost < bestCost) {
+				bestSupport, bestCost = support, cost
+				copy(a.best, a.members)
 			}
 		}
 		if bestSupport < 2 {
