@@ -23,10 +23,28 @@
 // IgnoreDistortion (Pose2Sim's own behaviour, and right for its demo
 // calibration, whose distortion figures are not OpenCV coefficients).
 //
+// # Several people
+//
+// Associator groups one instant's 2D detections across cameras into
+// persons (supported ray hypotheses; see its documentation) before
+// triangulation. Tracker gives the triangulated people stable IDs over time:
+// constant-velocity prediction, gated Hungarian assignment (Hungarian),
+// confirmation after a few frames, re-identification of a lost track for
+// about a second before its ID is retired.
+//
+// # Filters
+//
+// EuroFilter smooths a skeleton causally for live output (One Euro, per
+// joint and axis). Butterworth filters a whole recorded track forward and
+// backward (zero phase; Cutoff is the -3 dB point of the combined result;
+// short gaps interpolated, long ones split the track). LimbChecker flags,
+// and optionally corrects, joints whose limbs stray from their robust
+// length over the track.
+//
 // # Ownership and concurrency
 //
-// A Triangulator owns fixed scratch space (up to 64 cameras) and allocates
-// nothing per joint; it is not safe for concurrent use: give each worker
-// its own. Skeleton3 values belong to the caller; Skeleton reuses
+// Every stage (Triangulator, Associator, Tracker, the filters, Hungarian)
+// owns its scratch space, allocates nothing per frame once warmed up, and
+// is not safe for concurrent use: give each worker its own. Skeleton3 values belong to the caller; Skeleton reuses
 // dst.Joints when its capacity suffices.
 package fusion
