@@ -1,0 +1,141 @@
+package fusion
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/athlete3d/athlete3d/calibration"
+	"github.com/athlete3d/athlete3d/skeleton"
+)
+
+// StageConfig configures a Stage. The zero value of each part is its
+// default; Set is required.
+type StageConfig struct {
+	Set          *skeleton.Set
+	Triangulator TriangulatorConfig
+	Associator   AssociatorConfig
+	Tracker      TrackerConfig
+	// Smooth runs each confirmed track through a One Euro filter (live
+	// output); recordings are better smoothed afterwards with Butterworth.
+	Smooth bool
+	Euro   EuroConfig
+}
+
+// Stage is the fusion step of the pipeline for one instant at a time: all
+// cameras' 2D detections in, the people in 3D with track IDs out. It
+// associates detections across cameras, triangulates each person, assigns
+// track IDs and optionally smooths each track. It owns every buffer it
+// returns; it is not safe for concurrent use.
+type Stage struct {
+	cfg    StageConfig
+	assoc  *Associator
+	tri    *Triangulator
+	track  *Tracker
+	euro   map[int]*EuroFilter
+	views  [][]Observation
+	people []Skeleton3
+	spare  [][]Joint3 // joint slices kept for reuse
+}
+
+// NewStage returns a fusion stage over cams.
+func NewStage(cams []calibration.Camera, cfg StageConfig) (*Stage, error) {
+	if cfg.Set == nil {
+		return nil, fmt.Errorf("fusion stage: no keypoint set")
+	}
+	if cfg.Associator.Mirror == nil {
+		cfg.Associator.Mirror = cfg.Set.Mirror()
+	}
+	a, err := NewAssociator(cams, cfg.Associator)
+	if err != nil {
+		return nil, fmt.Errorf("fusion stage: %w", err)
+	}
+	tri, err := NewTriangulator(cams, cfg.Triangulator)
+	if err != nil {
+		return nil, fmt.Errorf("fusion stage: %w", err)
+	}
+	tr, err := NewTracker(cfg.Set.Len(), cfg.Tracker)
+	if err != nil {
+		return nil, fmt.Errorf("fusion stage: %w", err)
+	}
+	return &Stage{cfg: cfg, assoc: a, tri: tri, track: tr, euro: map[int]*EuroFilter{},
+		views: make([][]Observation, len(cams))}, nil
+}
+
+// Fuse places the people of the instant t (capture time) from dets, every
+// camera's detections at that instant. People whose track is not yet
+// confirmed have ID 0. The returned slice and its skeletons are the
+// stage's own, overwritten by the next call.
+func (s *Stage) Fuse(t time.Duration, dets []Detection) ([]Skeleton3, error) {
+	for _, p := range s.people {
+		s.spare = append(s.spare, p.Joints)
+	}
+	s.people = s.people[:0]
+	joints := s.cfg.Set.Len()
+	for _, g := range s.assoc.Associate(dets) {
+		if len(g) < 2 {
+			continue
+		}
+		for c := range s.views {
+			s.views[c] = nil
+		}
+		for _, m := range g {
+			s.views[dets[m].Camera] = dets[m].Keypoints
+		}
+		var sk Skeleton3
+		if n := len(s.spare); n > 0 {
+			sk.Joints, s.spare = s.spare[n-1], s.spare[:n-1]
+		}
+		s.tri.Skeleton(&sk, s.views, joints)
+		placed := 0
+		for _, j := range sk.Joints {
+			if j.OK {
+				placed++
+			}
+		}
+		if placed < 3 {
+			s.spare = append(s.spare, sk.Joints)
+			continue
+		}
+		s.people = append(s.people, sk)
+	}
+	if err := s.track.Update(t, s.people); err != nil {
+		return nil, fmt.Errorf("fusion stage: %w", err)
+	}
+	if s.cfg.Smooth {
+		for i := range s.people {
+			p := &s.people[i]
+			if p.ID == 0 {
+				continue
+			}
+			f := s.euro[p.ID]
+			if f == nil {
+				var err error
+				if f, err = NewEuroFilter(joints, s.cfg.Euro); err != nil {
+					return nil, fmt.Errorf("fusion stage: %w", err)
+				}
+				s.euro[p.ID] = f
+			}
+			if err := f.Filter(t, p); err != nil {
+				return nil, fmt.Errorf("fusion stage: track %d: %w", p.ID, err)
+			}
+		}
+		// Forget the filters of tracks long gone (IDs are never reused).
+		if len(s.euro) > 2*len(s.people)+32 {
+			for id := range s.euro {
+				if !s.present(id) {
+					delete(s.euro, id)
+				}
+			}
+		}
+	}
+	return s.people, nil
+}
+
+func (s *Stage) present(id int) bool {
+	for _, p := range s.people {
+		if p.ID == id {
+			return true
+		}
+	}
+	return false
+}
