@@ -15,13 +15,6 @@ import (
 	"github.com/athlete3d/athlete3d/skeleton"
 )
 
-// pose2simMarkers is the marker order of Pose2Sim's BODY_25B TRC files.
-var pose2simMarkers = []string{
-	"RHip", "RKnee", "RAnkle", "RBigToe", "RSmallToe", "RHeel",
-	"LHip", "LKnee", "LAnkle", "LBigToe", "LSmallToe", "LHeel",
-	"Neck", "Head", "Nose", "RShoulder", "RElbow", "RWrist", "LShoulder", "LElbow", "LWrist",
-}
-
 type balancingTrial struct {
 	cams  []calibration.Camera
 	views [][][]record.OpenPosePerson // camera, frame, people
@@ -62,7 +55,7 @@ func (bt *balancingTrial) agreement(t *testing.T, cfg fusion.TriangulatorConfig)
 	var d []float64
 	hit := 0
 	for f, row := range bt.trc.Frames {
-		for m, name := range pose2simMarkers {
+		for _, name := range record.TRCMarkers(&skeleton.BODY25B) {
 			ref := row.Points[bt.trc.Marker(name)]
 			if record.Missing(ref) {
 				continue
@@ -86,7 +79,6 @@ func (bt *balancingTrial) agreement(t *testing.T, cfg fusion.TriangulatorConfig)
 			if dist <= 0.001 {
 				hit++
 			}
-			_ = m
 		}
 	}
 	n = len(d)
