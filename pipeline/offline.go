@@ -3,16 +3,13 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/athlete3d/athlete3d/calibration"
 	"github.com/athlete3d/athlete3d/pipeline/fusion"
 	"github.com/athlete3d/athlete3d/pipeline/record"
 	"github.com/athlete3d/athlete3d/skeleton"
 )
-
-// ErrSeveralPeople means a camera sees more than one person in a frame of a
-// recording triangulated without cross-view association.
-var ErrSeveralPeople = errors.New("several people in one view")
 
 // Frame3 is one instant of a recording in 3D.
 type Frame3 struct {
@@ -30,12 +27,16 @@ type OfflineConfig struct {
 	Triangulator fusion.TriangulatorConfig
 }
 
-// Triangulate places in 3D the person seen in recorded 2D keypoints: views
+// Triangulate places in 3D the people seen in recorded 2D keypoints: views
 // holds, per camera (in the order of cfg.Cameras), per frame, the people
 // that camera saw. Frames are matched by index; the recording is as long as
-// the shortest camera's. Each camera may see at most one person per frame
-// (the participant, as Pose2Sim's associated output gives); more is
-// ErrSeveralPeople, naming the camera and frame.
+// the shortest camera's.
+//
+// When no camera ever sees more than one person (the participant alone, as
+// in Pose2Sim's associated output), each frame's views are triangulated as
+// one person with ID 1, exactly as Pose2Sim does. Otherwise the frames go
+// through the fusion stage: cross-view association, triangulation and
+// tracking, and people get track IDs (0 while a track is unconfirmed).
 func Triangulate(cfg OfflineConfig, views [][][]record.OpenPosePerson) ([]Frame3, error) {
 	if cfg.Rate == 0 {
 		cfg.Rate = 60
@@ -49,34 +50,34 @@ func Triangulate(cfg OfflineConfig, views [][][]record.OpenPosePerson) ([]Frame3
 	if len(views) != len(cfg.Cameras) {
 		return nil, fmt.Errorf("triangulate: keypoints for %d cameras, calibration has %d", len(views), len(cfg.Cameras))
 	}
+	n := len(views[0])
+	several := false
+	for _, v := range views {
+		n = min(n, len(v))
+		for _, people := range v {
+			several = several || len(people) > 1
+		}
+	}
+	if several {
+		return fuseAll(cfg, views, n)
+	}
 	tri, err := fusion.NewTriangulator(cfg.Cameras, cfg.Triangulator)
 	if err != nil {
 		return nil, fmt.Errorf("triangulate: %w", err)
-	}
-	n := len(views[0])
-	for _, v := range views {
-		n = min(n, len(v))
 	}
 	joints := cfg.Set.Len()
 	frames := make([]Frame3, n)
 	obs := make([][]fusion.Observation, len(views))
 	for f := range frames {
+		frames[f] = Frame3{Number: f, T: float64(f) / cfg.Rate}
 		seen := 0
 		for c := range views {
 			obs[c] = obs[c][:0]
-			switch people := views[c][f]; len(people) {
-			case 0:
-			case 1:
+			if people := views[c][f]; len(people) == 1 {
 				seen++
-				for _, kp := range people[0] {
-					obs[c] = append(obs[c], fusion.Observation{X: kp[0], Y: kp[1], Score: kp[2]})
-				}
-			default:
-				return nil, fmt.Errorf("triangulate: camera %s frame %d: %w (%d); cross-view association of several people is not supported here yet: give each person's associated keypoints (as Pose2Sim's pose-associated folders)",
-					cfg.Cameras[c].Name, f, ErrSeveralPeople, len(people))
+				obs[c] = appendObservations(obs[c], people[0])
 			}
 		}
-		frames[f] = Frame3{Number: f, T: float64(f) / cfg.Rate}
 		if seen == 0 {
 			continue
 		}
@@ -85,4 +86,41 @@ func Triangulate(cfg OfflineConfig, views [][][]record.OpenPosePerson) ([]Frame3
 		frames[f].People = []fusion.Skeleton3{sk}
 	}
 	return frames, nil
+}
+
+// fuseAll runs every frame through the fusion stage.
+func fuseAll(cfg OfflineConfig, views [][][]record.OpenPosePerson, n int) ([]Frame3, error) {
+	st, err := fusion.NewStage(cfg.Cameras, fusion.StageConfig{
+		Set: cfg.Set, Triangulator: cfg.Triangulator, Tracker: fusion.TrackerConfig{Rate: cfg.Rate},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("triangulate: %w", err)
+	}
+	frames := make([]Frame3, n)
+	var dets []fusion.Detection
+	for f := range frames {
+		dets = dets[:0]
+		for c := range views {
+			for _, p := range views[c][f] {
+				dets = append(dets, fusion.Detection{Camera: c, Keypoints: appendObservations(nil, p)})
+			}
+		}
+		t := time.Duration(float64(f) / cfg.Rate * float64(time.Second))
+		people, err := st.Fuse(t, dets)
+		if err != nil {
+			return nil, fmt.Errorf("triangulate: frame %d: %w", f, err)
+		}
+		frames[f] = Frame3{Number: f, T: float64(f) / cfg.Rate, People: make([]fusion.Skeleton3, len(people))}
+		for i, p := range people {
+			frames[f].People[i] = fusion.Skeleton3{ID: p.ID, Joints: append([]fusion.Joint3(nil), p.Joints...)}
+		}
+	}
+	return frames, nil
+}
+
+func appendObservations(dst []fusion.Observation, p record.OpenPosePerson) []fusion.Observation {
+	for _, kp := range p {
+		dst = append(dst, fusion.Observation{X: kp[0], Y: kp[1], Score: kp[2]})
+	}
+	return dst
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/athlete3d/athlete3d/calibration"
@@ -89,43 +90,69 @@ func runTriangulate(args []string, stdout, stderr io.Writer) error {
 			}
 		}
 	}
-	if err := writeFrames(*out, ext, set, *fps, frames); err != nil {
+	if err := writeFrames(*out, ext, set, *fps, frames, stdout); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %d frames, %d of %d joints placed\n", *out, len(frames), placed, total)
 	return nil
 }
 
-// writeFrames writes to a temporary name and renames, so a failed run
+// writeFrames writes the result: one JSONL file, or one TRC file per
+// tracked person (FILE.trc when there is one, FILE_idN.trc otherwise, as
+// Pose2Sim writes one TRC per person).
+func writeFrames(path, ext string, set *skeleton.Set, fps float64, frames []pipeline.Frame3, stdout io.Writer) error {
+	if ext == ".jsonl" {
+		return writeAtomic(path, func(f io.Writer) error {
+			w := record.NewJSONLWriter(f, set)
+			for _, fr := range frames {
+				if err := w.Frame(fr.Number, fr.T, fr.People, nil); err != nil {
+					return err
+				}
+			}
+			return w.Flush()
+		})
+	}
+	var ids []int
+	for _, fr := range frames {
+		for _, p := range fr.People {
+			if p.ID != 0 && !slices.Contains(ids, p.ID) {
+				ids = append(ids, p.ID)
+			}
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		name := path
+		if len(ids) > 1 {
+			name = strings.TrimSuffix(path, filepath.Ext(path)) + fmt.Sprintf("_id%d", id) + filepath.Ext(path)
+			fmt.Fprintf(stdout, "person %d: %s\n", id, name)
+		}
+		poses := make([]*fusion.Skeleton3, len(frames))
+		for i := range frames {
+			for k := range frames[i].People {
+				if frames[i].People[k].ID == id {
+					poses[i] = &frames[i].People[k]
+				}
+			}
+		}
+		trc := record.PersonTRC(set, fps, poses)
+		trc.Name = filepath.Base(name)
+		if err := writeAtomic(name, trc.Write); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeAtomic writes to a temporary name and renames, so a failed run
 // leaves no half-written file under the requested name.
-func writeFrames(path, ext string, set *skeleton.Set, fps float64, frames []pipeline.Frame3) error {
+func writeAtomic(path string, write func(io.Writer) error) error {
 	tmp := path + ".part"
 	f, err := os.Create(tmp)
 	if err != nil {
 		return err
 	}
-	switch ext {
-	case ".trc":
-		poses := make([]*fusion.Skeleton3, len(frames))
-		for i := range frames {
-			if len(frames[i].People) > 0 {
-				poses[i] = &frames[i].People[0]
-			}
-		}
-		trc := record.PersonTRC(set, fps, poses)
-		trc.Name = filepath.Base(path)
-		err = trc.Write(f)
-	default:
-		w := record.NewJSONLWriter(f, set)
-		for _, fr := range frames {
-			if err = w.Frame(fr.Number, fr.T, fr.People, nil); err != nil {
-				break
-			}
-		}
-		if err == nil {
-			err = w.Flush()
-		}
-	}
+	err = write(f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
