@@ -11,6 +11,7 @@ import (
 	"github.com/athlete3d/athlete3d/bench"
 	"github.com/athlete3d/athlete3d/internal/testenv"
 	"github.com/athlete3d/athlete3d/pipeline/fusion"
+	"github.com/athlete3d/athlete3d/pipeline/kinematics"
 	"github.com/athlete3d/athlete3d/skeleton"
 )
 
@@ -169,5 +170,98 @@ func TestFourLanes(t *testing.T) {
 	}
 	if switches != 0 {
 		t.Errorf("%d identity switches, want 0", switches)
+	}
+}
+
+// gaitOf turns the kinematics report into the bench's gait: contacts from
+// each touchdown to the same foot's next toe-off, steps from consecutive
+// touchdowns, and the speed as the truth defines it (pelvis travel from the
+// first to the last touchdown over their time).
+func gaitOf(r *kinematics.Report) *bench.Gait {
+	g := &bench.Gait{}
+	var tds []kinematics.FootEvent
+	for i, e := range r.Events {
+		if e.Kind != kinematics.Touchdown {
+			continue
+		}
+		tds = append(tds, e)
+		for _, o := range r.Events[i+1:] {
+			if o.Kind == kinematics.ToeOff && o.Foot == e.Foot {
+				g.Contacts = append(g.Contacts, bench.Contact{Foot: bench.Foot(e.Foot), Touchdown: e.T, ToeOff: o.T, Position: e.Pos})
+				break
+			}
+		}
+	}
+	for i := 1; i < len(tds); i++ {
+		if tds[i].Foot != tds[i-1].Foot && tds[i].Has(kinematics.HasStep) {
+			g.Steps = append(g.Steps, bench.Step{Foot: bench.Foot(tds[i].Foot), Start: tds[i-1].T, End: tds[i].T, Length: tds[i].StepLength})
+		}
+	}
+	if len(tds) >= 2 {
+		x0, ok0 := pelvisAt(r, tds[0].T)
+		x1, ok1 := pelvisAt(r, tds[len(tds)-1].T)
+		if ok0 && ok1 {
+			g.Speed = (x1 - x0) / (tds[len(tds)-1].T - tds[0].T)
+		}
+	}
+	return g
+}
+
+// pelvisAt interpolates the pelvis x of the report's samples at time t.
+func pelvisAt(r *kinematics.Report, t float64) (float64, bool) {
+	for i := 1; i < len(r.Samples); i++ {
+		a, b := r.Samples[i-1], r.Samples[i]
+		if a.T <= t && t <= b.T && a.Valid&kinematics.FieldX != 0 && b.Valid&kinematics.FieldX != 0 {
+			return a.X + (b.X-a.X)*(t-a.T)/(b.T-a.T), true
+		}
+	}
+	return 0, false
+}
+
+// TestSprintGait: the whole chain on the synthetic sprints (one athlete, 8
+// cameras, 2 px noise, 5 % misses, 2 % swaps): fusion, the zero-phase filter,
+// the offline kinematics, against the motion capture's own gait. Contact
+// times are logged, not yet held to one frame: touchdowns come 25-35 ms
+// late against the markers' first contact (see the session note).
+func TestSprintGait(t *testing.T) {
+	dir := testenv.SharedData(t, "sprint-mocap")
+	for _, run := range []string{"run0350cms", "run0500cms", "run0900cms"} {
+		for _, set := range []*skeleton.Set{&skeleton.BODY25B, &skeleton.COCO17} {
+			t.Run(fmt.Sprintf("%s/%s", run, set.Name), func(t *testing.T) {
+				sc, err := bench.NewSprintScene(bench.SceneConfig{Run: run, Dir: dir, Set: set,
+					Athletes: 1, Cameras: 8, NoisePx: 2, MissRate: 0.05, SwapRate: 0.02, OutlierRate: -1})
+				if err != nil {
+					t.Fatal(err)
+				}
+				per, _ := tracks(t, sc)
+				bw, _ := fusion.NewButterworth(fusion.ButterworthConfig{Rate: sc.Rate, Cutoff: 12})
+				if err := bw.FilterTrack(per[0]); err != nil {
+					t.Fatal(err)
+				}
+				frames := make([]kinematics.Frame, len(per[0]))
+				for f, s := range per[0] {
+					frames[f] = kinematics.Frame{T: sc.Frames[f].Time, Joints: make([]r3.Vec, len(s.Joints)), OK: make([]bool, len(s.Joints))}
+					for j, jt := range s.Joints {
+						frames[f].Joints[j], frames[f].OK[j] = jt.P, jt.OK
+					}
+				}
+				rep, err := kinematics.Analyze(set, frames, kinematics.Config{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				truth := &sc.Truth[0].Gait
+				s := bench.CompareGait(gaitOf(rep), truth, 0.05)
+				speedErr := math.Abs(s.SpeedError) / truth.Speed
+				frame := 1 / sc.Rate
+				t.Logf("speed error %.2f %%, contacts matched %d missed %d extra %d, touchdown %.1f ms, toe-off %.1f ms, contact time %.1f ms (a frame is %.0f ms), step length %.1f mm over %d steps",
+					100*speedErr, s.Matched, s.Missed, s.Extra, 1000*s.TouchdownError, 1000*s.ToeOffError, 1000*s.ContactTimeError, 1000*frame, 1000*s.StepLengthError, s.Steps)
+				if !(speedErr <= 0.01) {
+					t.Errorf("speed error %.2f %%, want <= 1 %%", 100*speedErr)
+				}
+				if !(s.StepLengthError <= 0.03) {
+					t.Errorf("step length error %.1f mm, want <= 30", 1000*s.StepLengthError)
+				}
+			})
+		}
 	}
 }
