@@ -1,9 +1,12 @@
 // Package pipeline is the engine: it wires sources, the pose step, fusion,
 // kinematics and sinks into one flow of frames.
 //
-// Today it holds the offline path, Triangulate: recorded 2D keypoints from
-// several calibrated cameras (OpenPose JSON folders) become 3D skeletons,
-// frame by frame, ready for a TRC or JSONL writer in package record. The
-// live graph (grabbers, worker pool, frameset sync, backpressure) joins it
-// here.
+// Today it holds the offline path: Triangulate turns recorded 2D keypoints
+// from several calibrated cameras (OpenPose JSON folders) into 3D
+// skeletons frame by frame (one person per view as Pose2Sim does, or the
+// fusion stage's association and tracking when views hold several);
+// Smooth filters the tracks; Analyze computes each track's metrics; and
+// WriteJSONL writes the frame stream of docs/jsonl.md with speeds and foot
+// events. The live graph (grabbers, worker pool, frameset sync,
+// backpressure) joins it here.
 package pipeline

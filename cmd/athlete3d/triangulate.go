@@ -30,6 +30,7 @@ func runTriangulate(args []string, stdout, stderr io.Writer) error {
 	keepAll := fs.Bool("keep-all", false, "use every view above --min-score, with no rejection")
 	undistort := fs.Bool("undistort", false, "undistort keypoints with the calibration's lens model (Pose2Sim does not)")
 	refine := fs.Bool("refine", false, "polish each joint by Gauss-Newton on the reprojection error")
+	filter := fs.Float64("filter", 0, "smooth each person's joints with a zero-phase Butterworth low-pass at `hz` (0: raw, as Pose2Sim's unfiltered TRC)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -42,6 +43,8 @@ func runTriangulate(args []string, stdout, stderr io.Writer) error {
 		return misuse(fs, "format %q: only openpose is read", *format)
 	case !(*fps > 0):
 		return misuse(fs, "--fps must be positive")
+	case *filter < 0 || (*filter > 0 && *filter >= *fps/2):
+		return misuse(fs, "--filter must be 0 or below half the frame rate")
 	}
 	set := skeleton.ByName(map[string]string{"coco": "coco17"}[*keypoints])
 	if set == nil {
@@ -79,6 +82,11 @@ func runTriangulate(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if *filter > 0 {
+		if err := pipeline.Smooth(frames, set, *fps, *filter); err != nil {
+			return err
+		}
+	}
 	placed, total := 0, 0
 	for _, f := range frames {
 		for _, p := range f.People {
@@ -102,15 +110,11 @@ func runTriangulate(args []string, stdout, stderr io.Writer) error {
 // Pose2Sim writes one TRC per person).
 func writeFrames(path, ext string, set *skeleton.Set, fps float64, frames []pipeline.Frame3, stdout io.Writer) error {
 	if ext == ".jsonl" {
-		return writeAtomic(path, func(f io.Writer) error {
-			w := record.NewJSONLWriter(f, set)
-			for _, fr := range frames {
-				if err := w.Frame(fr.Number, fr.T, fr.People, nil); err != nil {
-					return err
-				}
-			}
-			return w.Flush()
-		})
+		reports, err := pipeline.Analyze(frames, set, fps)
+		if err != nil {
+			return err
+		}
+		return writeAtomic(path, func(f io.Writer) error { return pipeline.WriteJSONL(f, set, frames, reports) })
 	}
 	var ids []int
 	for _, fr := range frames {
