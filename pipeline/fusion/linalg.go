@@ -25,12 +25,15 @@ func eigSym4(a [4][4]float64) (vals [4]float64, vecs [4][4]float64) {
 		}
 		// Converged when the off-diagonal part is below float64 resolution
 		// of the diagonal: further rotations change nothing.
-		if off <= 1e-36*diag {
+		if off <= 1e-30*diag {
 			break
 		}
 		for p := range 4 {
 			for q := p + 1; q < 4; q++ {
-				if a[p][q] == 0 {
+				// An element negligible beside both diagonal entries is
+				// zero to float64: rotating it away changes nothing.
+				if math.Abs(a[p][q]) <= 1e-18*math.Sqrt(math.Abs(a[p][p]*a[q][q])) {
+					a[p][q], a[q][p] = 0, 0
 					continue
 				}
 				theta := (a[q][q] - a[p][p]) / (2 * a[p][q])
