@@ -6,6 +6,8 @@ import (
 	"sort"
 
 	"gonum.org/v1/gonum/spatial/r3"
+
+	"github.com/athlete3d/athlete3d/pipeline/kinematics"
 )
 
 // Foot-event constants; see (*Trial).Contacts.
@@ -25,22 +27,14 @@ const (
 	searchFrames = 15
 )
 
-// Foot is the left or the right foot.
-type Foot int
+// Foot is the left or the right foot: the kinematics' own type, so
+// estimated and true events compare directly.
+type Foot = kinematics.Foot
 
 const (
-	Left Foot = iota
-	Right
+	Left  = kinematics.Left
+	Right = kinematics.Right
 )
-
-func (f Foot) String() string {
-	if f == Left {
-		return "left"
-	}
-	return "right"
-}
-
-func (f Foot) prefix() string { return "LR"[f : f+1] }
 
 // Contact is one stance phase of one foot: touchdown to toe-off.
 type Contact struct {
@@ -176,7 +170,7 @@ func (t *Trial) pelvisX(tm float64) (float64, bool) {
 }
 
 func (t *Trial) contacts(foot Foot) ([]Contact, error) {
-	s := foot.prefix()
+	s := foot.String()
 	p1, p5 := t.Markers[s+"P1MT"], t.Markers[s+"P5MT"]
 	if p1 == nil || p5 == nil {
 		return nil, fmt.Errorf("%s: no %sP1MT or %sP5MT: %w", t.Name, s, s, ErrMocap)
@@ -308,7 +302,7 @@ func (t *Trial) level(contacts []Contact) (slope, rms float64, err error) {
 		lo, hi := t.frameOf(c.Touchdown), t.frameOf(c.ToeOff)
 		m := math.Inf(1)
 		for _, name := range footMarkers {
-			tr := t.Markers[c.Foot.prefix()+name]
+			tr := t.Markers[c.Foot.String()+name]
 			for f := max(lo, 0); f <= min(hi, t.Len()-1); f++ {
 				m = math.Min(m, tr[f].Z)
 			}

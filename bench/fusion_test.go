@@ -187,14 +187,14 @@ func gaitOf(r *kinematics.Report) *bench.Gait {
 		tds = append(tds, e)
 		for _, o := range r.Events[i+1:] {
 			if o.Kind == kinematics.ToeOff && o.Foot == e.Foot {
-				g.Contacts = append(g.Contacts, bench.Contact{Foot: bench.Foot(e.Foot), Touchdown: e.T, ToeOff: o.T, Position: e.Pos})
+				g.Contacts = append(g.Contacts, bench.Contact{Foot: e.Foot, Touchdown: e.T, ToeOff: o.T, Position: e.Pos})
 				break
 			}
 		}
 	}
 	for i := 1; i < len(tds); i++ {
 		if tds[i].Foot != tds[i-1].Foot && tds[i].Has(kinematics.HasStep) {
-			g.Steps = append(g.Steps, bench.Step{Foot: bench.Foot(tds[i].Foot), Start: tds[i-1].T, End: tds[i].T, Length: tds[i].StepLength})
+			g.Steps = append(g.Steps, bench.Step{Foot: tds[i].Foot, Start: tds[i-1].T, End: tds[i].T, Length: tds[i].StepLength})
 		}
 	}
 	if len(tds) >= 2 {
