@@ -15,22 +15,6 @@ import (
 	"github.com/athlete3d/athlete3d/skeleton"
 )
 
-// detections turns a scene frame into the fusion stage's input, and the
-// true athlete of each detection for scoring.
-func detections(fr bench.SceneFrame) (dets []fusion.Detection, who []int) {
-	for c, view := range fr.Views {
-		for _, d := range view {
-			kp := make([]fusion.Observation, len(d.Keypoints))
-			for j, k := range d.Keypoints {
-				kp[j] = fusion.Observation{X: k.X, Y: k.Y, Score: k.Score}
-			}
-			dets = append(dets, fusion.Detection{Camera: c, Keypoints: kp})
-			who = append(who, d.Athlete)
-		}
-	}
-	return dets, who
-}
-
 // tracks runs the scene through the fusion stage and returns, per athlete,
 // the skeleton of the track nearest it in each frame (by the mean joint
 // distance), and the frame-by-frame track assignments.
@@ -48,7 +32,7 @@ func tracks(t *testing.T, sc *bench.Scene) (per [][]fusion.Skeleton3, as []bench
 		}
 	}
 	for f, fr := range sc.Frames {
-		dets, _ := detections(fr)
+		dets, _ := fr.Detections()
 		people, err := st.Fuse(time.Duration(fr.Time*float64(time.Second)), dets)
 		if err != nil {
 			t.Fatal(err)
@@ -149,7 +133,7 @@ func TestFourLanes(t *testing.T) {
 	}
 	var groups [][]int
 	for _, fr := range sc.Frames {
-		dets, who := detections(fr)
+		dets, who := fr.Detections()
 		for _, g := range a.Associate(dets) {
 			if len(g) < 2 {
 				continue

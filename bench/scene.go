@@ -5,9 +5,11 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/athlete3d/athlete3d/calibration"
-	"github.com/athlete3d/athlete3d/skeleton"
 	"gonum.org/v1/gonum/spatial/r3"
+
+	"github.com/athlete3d/athlete3d/calibration"
+	"github.com/athlete3d/athlete3d/pipeline/fusion"
+	"github.com/athlete3d/athlete3d/skeleton"
 )
 
 // SceneConfig sets up NewSprintScene. The zero value is the default
@@ -125,6 +127,23 @@ type SceneFrame struct {
 	// Views holds, per camera (in the order of Scene.Cameras), the
 	// detections of that camera, in random order.
 	Views [][]Detection
+}
+
+// Detections returns the frame as the fusion stage's input, every
+// camera's detections in camera order, and the true athlete of each for
+// scoring (never for the pipeline under test).
+func (fr *SceneFrame) Detections() (dets []fusion.Detection, athletes []int) {
+	for c, view := range fr.Views {
+		for _, d := range view {
+			kp := make([]fusion.Observation, len(d.Keypoints))
+			for j, k := range d.Keypoints {
+				kp[j] = fusion.Observation{X: k.X, Y: k.Y, Score: k.Score}
+			}
+			dets = append(dets, fusion.Detection{Camera: c, Keypoints: kp})
+			athletes = append(athletes, d.Athlete)
+		}
+	}
+	return dets, athletes
 }
 
 // Detection is one person as a 2D pose network would report it.

@@ -27,16 +27,7 @@ func TestJSONLStream(t *testing.T) {
 	}
 	frames := make([]Frame3, len(sc.Frames))
 	for f, fr := range sc.Frames {
-		var dets []fusion.Detection
-		for c, view := range fr.Views {
-			for _, d := range view {
-				kp := make([]fusion.Observation, len(d.Keypoints))
-				for j, k := range d.Keypoints {
-					kp[j] = fusion.Observation{X: k.X, Y: k.Y, Score: k.Score}
-				}
-				dets = append(dets, fusion.Detection{Camera: c, Keypoints: kp})
-			}
-		}
+		dets, _ := fr.Detections()
 		people, err := st.Fuse(time.Duration(fr.Time*float64(time.Second)), dets)
 		if err != nil {
 			t.Fatal(err)
