@@ -1,7 +1,7 @@
 package pipeline
 
 import (
-	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -75,8 +75,7 @@ func Analyze(frames []Frame3, set *skeleton.Set, rate float64) (map[int]*kinemat
 // (docs/jsonl.md): a line per frame with each athlete's joints and speed,
 // and the foot events in time order between the frames.
 func WriteJSONL(w io.Writer, set *skeleton.Set, frames []Frame3, reports map[int]*kinematics.Report) error {
-	bw := bufio.NewWriter(w)
-	jw := record.NewJSONLWriter(bw, set)
+	jw := record.NewJSONLWriter(w, set)
 	type event struct {
 		id int
 		e  *kinematics.FootEvent
@@ -88,13 +87,9 @@ func WriteJSONL(w io.Writer, set *skeleton.Set, frames []Frame3, reports map[int
 		}
 	}
 	slices.SortFunc(events, func(a, b event) int {
-		if a.e.T != b.e.T {
-			return cmpFloat(a.e.T, b.e.T)
-		}
-		return a.id - b.id
+		return cmp.Or(cmp.Compare(a.e.T, b.e.T), cmp.Compare(a.id, b.id))
 	})
 	var speeds []float64
-	var line []byte
 	next := 0
 	for f, fr := range frames {
 		speeds = speeds[:0]
@@ -108,28 +103,17 @@ func WriteJSONL(w io.Writer, set *skeleton.Set, frames []Frame3, reports map[int
 		if err := jw.Frame(fr.Number, fr.T, fr.People, speeds); err != nil {
 			return err
 		}
-		if err := jw.Flush(); err != nil {
-			return err
-		}
 		end := math.Inf(1)
 		if f+1 < len(frames) {
 			end = frames[f+1].T
 		}
 		for ; next < len(events) && events[next].e.T < end; next++ {
-			line = append(events[next].e.AppendJSON(line[:0], events[next].id), '\n')
-			if _, err := bw.Write(line); err != nil {
+			if err := jw.Event(events[next].id, events[next].e); err != nil {
 				return err
 			}
 		}
 	}
-	return bw.Flush()
-}
-
-func cmpFloat(a, b float64) int {
-	if a < b {
-		return -1
-	}
-	return 1
+	return jw.Flush()
 }
 
 // trackIDs returns the confirmed track IDs of a recording, ascending.

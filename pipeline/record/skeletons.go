@@ -9,6 +9,7 @@ import (
 	"gonum.org/v1/gonum/spatial/r3"
 
 	"github.com/athlete3d/athlete3d/pipeline/fusion"
+	"github.com/athlete3d/athlete3d/pipeline/kinematics"
 	"github.com/athlete3d/athlete3d/skeleton"
 )
 
@@ -61,7 +62,7 @@ func PersonTRC(set *skeleton.Set, rate float64, poses []*fusion.Skeleton3) *TRC 
 //	{"frame":N,"t":SECONDS,"athletes":[{"id":ID,"joints":{"LKnee":[x,y,z],...},"speed":M_PER_S}]}
 //
 // in world metres, z up; joints not placed are left out, and so is a speed
-// that is not known. It reuses one buffer; it is not safe for concurrent
+// that is not known; and foot event lines (Event). It reuses one buffer; it is not safe for concurrent
 // use.
 type JSONLWriter struct {
 	w   *bufio.Writer
@@ -118,6 +119,13 @@ func (j *JSONLWriter) Frame(number int, t float64, people []fusion.Skeleton3, sp
 	b = append(b, "]}\n"...)
 	j.buf = b
 	_, err := j.w.Write(b)
+	return err
+}
+
+// Event writes one foot event line of the given athlete (docs/jsonl.md).
+func (j *JSONLWriter) Event(athlete int, e *kinematics.FootEvent) error {
+	j.buf = append(e.AppendJSON(j.buf[:0], athlete), '\n')
+	_, err := j.w.Write(j.buf)
 	return err
 }
 
