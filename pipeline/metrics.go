@@ -27,7 +27,7 @@ func Smooth(frames []Frame3, set *skeleton.Set, rate, cutoff float64) error {
 	if err != nil {
 		return err
 	}
-	for _, id := range trackIDs(frames) {
+	for _, id := range TrackIDs(frames) {
 		seq := trackOf(frames, id, set.Len())
 		if err := bw.FilterTrack(seq); err != nil {
 			return fmt.Errorf("track %d: %w", id, err)
@@ -52,7 +52,7 @@ func Analyze(frames []Frame3, set *skeleton.Set, rate float64) (map[int]*kinemat
 		return nil, err
 	}
 	out := map[int]*kinematics.Report{}
-	for _, id := range trackIDs(frames) {
+	for _, id := range TrackIDs(frames) {
 		seq := trackOf(frames, id, set.Len())
 		if err := bw.FilterTrack(seq); err != nil {
 			continue
@@ -116,8 +116,8 @@ func WriteJSONL(w io.Writer, set *skeleton.Set, frames []Frame3, reports map[int
 	return jw.Flush()
 }
 
-// trackIDs returns the confirmed track IDs of a recording, ascending.
-func trackIDs(frames []Frame3) []int {
+// TrackIDs returns the confirmed track IDs of a recording, ascending.
+func TrackIDs(frames []Frame3) []int {
 	var ids []int
 	for _, fr := range frames {
 		for _, p := range fr.People {

@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/athlete3d/athlete3d/calibration"
@@ -116,15 +115,7 @@ func writeFrames(path, ext string, set *skeleton.Set, fps float64, frames []pipe
 		}
 		return writeAtomic(path, func(f io.Writer) error { return pipeline.WriteJSONL(f, set, frames, reports) })
 	}
-	var ids []int
-	for _, fr := range frames {
-		for _, p := range fr.People {
-			if p.ID != 0 && !slices.Contains(ids, p.ID) {
-				ids = append(ids, p.ID)
-			}
-		}
-	}
-	slices.Sort(ids)
+	ids := pipeline.TrackIDs(frames)
 	for _, id := range ids {
 		name := path
 		if len(ids) > 1 {
