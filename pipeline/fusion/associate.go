@@ -55,10 +55,9 @@ type Associator struct {
 	cfg  AssociatorConfig
 	cams []calibration.Camera
 
-	rays    []ray     // detection-major: joints rays per detection
-	dist    []float64 // n x n pairwise detection distances
-	taken   []bool    // detection already in a person
-	hyp     []r3.Vec  // a hypothesis's joints
+	rays    []ray    // detection-major: joints rays per detection
+	taken   []bool   // detection already in a person
+	hyp     []r3.Vec // a hypothesis's joints
 	hypOK   []bool
 	members []int // a hypothesis's detections, by camera (-1: none)
 	best    []int
@@ -68,8 +67,9 @@ type Associator struct {
 }
 
 type pair struct {
-	i, k int
-	d    float64
+	i, k   int
+	d      float64
+	mirror bool // k's joints are compared mirrored
 }
 
 // hypothesesPerRound bounds the candidate pairs, closest first, whose
@@ -116,13 +116,9 @@ func (a *Associator) Associate(dets []Detection) [][]int {
 			a.rays[i*joints+j] = a.rayOf(d, j)
 		}
 	}
-	a.dist = grow(a.dist, n*n)
 	a.taken = grow(a.taken, n)
 	for i := range n {
 		a.taken[i] = dets[i].Camera < 0 || dets[i].Camera >= len(a.cams)
-		for k := range n {
-			a.dist[i*n+k] = math.Inf(1)
-		}
 	}
 	a.pairs = a.pairs[:0]
 	for i := range n {
@@ -130,10 +126,9 @@ func (a *Associator) Associate(dets []Detection) [][]int {
 			if dets[i].Camera == dets[k].Camera || a.taken[i] || a.taken[k] {
 				continue
 			}
-			d := a.pairDistance(a.rays[i*joints:(i+1)*joints], a.rays[k*joints:(k+1)*joints])
-			a.dist[i*n+k], a.dist[k*n+i] = d, d
+			d, mirror := a.pairDistance(a.rays[i*joints:(i+1)*joints], a.rays[k*joints:(k+1)*joints])
 			if d < a.cfg.MaxDistance {
-				a.pairs = append(a.pairs, pair{i, k, d})
+				a.pairs = append(a.pairs, pair{i, k, d, mirror})
 			}
 		}
 	}
@@ -155,7 +150,7 @@ func (a *Associator) Associate(dets []Detection) [][]int {
 			if tried++; tried > hypothesesPerRound {
 				break
 			}
-			support, cost := a.hypothesis(dets, joints, pr.i, pr.k)
+			support, cost := a.hypothesis(dets, joints, pr)
 			if support > bestSupport || (support == bestSupport && cost < bestCost) {
 				bestSupport, bestCost = support, cost
 				copy(a.best, a.members)
@@ -185,12 +180,12 @@ func (a *Associator) Associate(dets []Detection) [][]int {
 // hypothesis builds the skeleton of detections i and k, collects the other
 // cameras' best supporting detections into a.members, and returns the
 // number of detections and their mean ray distance to the skeleton.
-func (a *Associator) hypothesis(dets []Detection, joints, i, k int) (support int, cost float64) {
+func (a *Associator) hypothesis(dets []Detection, joints int, pr pair) (support int, cost float64) {
+	i, k := pr.i, pr.k
 	p, q := a.rays[i*joints:(i+1)*joints], a.rays[k*joints:(k+1)*joints]
-	mirror := len(a.cfg.Mirror) >= joints && a.meanDistance(p, q, a.cfg.Mirror) < a.meanDistance(p, q, nil)
 	for j := range joints {
 		jq := j
-		if mirror {
+		if pr.mirror {
 			jq = a.cfg.Mirror[j]
 		}
 		a.hypOK[j] = p[j].ok && q[jq].ok
@@ -202,7 +197,7 @@ func (a *Associator) hypothesis(dets []Detection, joints, i, k int) (support int
 		a.members[c] = -1
 	}
 	a.members[dets[i].Camera], a.members[dets[k].Camera] = i, k
-	support, cost = 2, 2*a.dist[i*len(dets)+k]
+	support, cost = 2, 2*pr.d
 	for m := range dets {
 		c := dets[m].Camera
 		if a.taken[m] || m == i || m == k || c == dets[i].Camera || c == dets[k].Camera {
@@ -283,13 +278,15 @@ func (a *Associator) rayOf(d Detection, j int) ray {
 
 // pairDistance is the mean shortest distance between the two detections'
 // rays over the joints both see (the smaller of as labelled and with q
-// mirrored), +Inf with fewer than MinJoints.
-func (a *Associator) pairDistance(p, q []ray) float64 {
-	d := a.meanDistance(p, q, nil)
+// mirrored, which mirror reports), +Inf with fewer than MinJoints.
+func (a *Associator) pairDistance(p, q []ray) (d float64, mirror bool) {
+	d = a.meanDistance(p, q, nil)
 	if len(a.cfg.Mirror) >= len(q) {
-		d = min(d, a.meanDistance(p, q, a.cfg.Mirror))
+		if m := a.meanDistance(p, q, a.cfg.Mirror); m < d {
+			return m, true
+		}
 	}
-	return d
+	return d, false
 }
 
 func (a *Associator) meanDistance(p, q []ray, mirror []int) float64 {
