@@ -113,18 +113,6 @@ func (t *tensorData) ints() ([]int64, error) {
 	return t.i, nil
 }
 
-// scalarInt returns the value of an integer constant with one element.
-func (t *tensorData) scalarInt() (int64, error) {
-	v, err := t.ints()
-	if err != nil {
-		return 0, err
-	}
-	if len(v) != 1 {
-		return 0, fmt.Errorf("constant has %d values, want 1", len(v))
-	}
-	return v[0], nil
-}
-
 // onnxTensor returns the constant as an ONNX initializer of its own dtype.
 func (t *tensorData) onnxTensor(name string) *onnx.Tensor {
 	dims := make([]int64, len(t.shape))
