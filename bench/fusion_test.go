@@ -205,8 +205,9 @@ func pelvisAt(r *kinematics.Report, t float64) (float64, bool) {
 // TestSprintGait: the whole chain on the synthetic sprints (one athlete, 8
 // cameras, 2 px noise, 5 % misses, 2 % swaps): fusion, the zero-phase filter,
 // the offline kinematics, against the motion capture's own gait. Contact
-// times are logged, not yet held to one frame: touchdowns come 25-35 ms
-// late against the markers' first contact (see the session note).
+// times are held to one frame where the set has feet; from the ankles
+// alone (COCO-17) they are logged only: the ankle rises through late
+// stance, so toe-off is not seen from it (docs/metrics.md, known limits).
 func TestSprintGait(t *testing.T) {
 	dir := testenv.SharedData(t, "sprint-mocap")
 	for _, run := range []string{"run0350cms", "run0500cms", "run0900cms"} {
@@ -241,6 +242,9 @@ func TestSprintGait(t *testing.T) {
 					100*speedErr, s.Matched, s.Missed, s.Extra, 1000*s.TouchdownError, 1000*s.ToeOffError, 1000*s.ContactTimeError, 1000*frame, 1000*s.StepLengthError, s.Steps)
 				if !(speedErr <= 0.01) {
 					t.Errorf("speed error %.2f %%, want <= 1 %%", 100*speedErr)
+				}
+				if set.Index("LHeel") >= 0 && !(s.ContactTimeError <= frame) {
+					t.Errorf("contact time error %.1f ms, want <= one frame (%.0f ms)", 1000*s.ContactTimeError, 1000*frame)
 				}
 				if !(s.StepLengthError <= 0.03) {
 					t.Errorf("step length error %.1f mm, want <= 30", 1000*s.StepLengthError)

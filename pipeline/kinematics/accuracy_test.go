@@ -68,15 +68,15 @@ func measure(t *testing.T, g *synth, set *skeleton.Set, frames []Frame, poses []
 				want := w.x - g.stanceX(w.foot, (k-int(w.foot))/2-1)
 				e.stride = max(e.stride, math.Abs(ev.StrideLength-want))
 			}
-			if ev.Has(HasFlightTime) {
-				e.flight = max(e.flight, math.Abs(ev.FlightTime-g.tf))
+			if ev.Has(HasFlightTime) && ev.T-ev.FlightTime >= lo { // its toe-off in the interior too
+				e.flight = max(e.flight, math.Abs(ev.FlightTime-g.flight()))
 			}
 		} else {
 			e.to = max(e.to, d)
 			e.sumTO += d
 			e.nTO++
 			if ev.Has(HasContactTime) {
-				e.contact = max(e.contact, math.Abs(ev.ContactTime-g.tc))
+				e.contact = max(e.contact, math.Abs(ev.ContactTime-g.contact()))
 				e.contacts++
 			}
 		}

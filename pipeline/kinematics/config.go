@@ -49,6 +49,11 @@ type Config struct {
 	// GroundTolerance is the height under which a sample counts as on the
 	// ground when an event is timed between samples (default 0.015 m).
 	GroundTolerance float64
+	// TouchHeight defines the events: a foot touches down when its lowest
+	// marker comes within TouchHeight of that marker's ground level and
+	// lifts off when the last one rises above it (default 0.005 m: a
+	// marker on a shoe resting on the ground moves by a few millimetres).
+	TouchHeight float64
 
 	// ContactSpeed is the horizontal speed of the foot's lowest point under
 	// which the foot may be in contact: the larger of ContactSpeedMin
@@ -86,6 +91,7 @@ func (c Config) withDefaults() (Config, error) {
 	def(&c.ContactHeight, 0.04)
 	def(&c.ReleaseHeight, 0.07)
 	def(&c.GroundTolerance, 0.015)
+	def(&c.TouchHeight, 0.005)
 	def(&c.ContactSpeedMin, 1.0)
 	def(&c.ContactSpeedFrac, 0.35)
 	def(&c.ReleaseSpeedMin, 2.0)
@@ -106,6 +112,7 @@ func (c Config) withDefaults() (Config, error) {
 		{"ContactHeight", c.ContactHeight},
 		{"ReleaseHeight", c.ReleaseHeight},
 		{"GroundTolerance", c.GroundTolerance},
+		{"TouchHeight", c.TouchHeight},
 		{"ContactSpeedMin", c.ContactSpeedMin},
 		{"ContactSpeedFrac", c.ContactSpeedFrac},
 		{"ReleaseSpeedMin", c.ReleaseSpeedMin},
@@ -122,6 +129,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if math.IsNaN(c.StartTime) || math.IsInf(c.StartTime, 0) {
 		return c, fmt.Errorf("%w: StartTime = %v", ErrConfig, c.StartTime)
+	}
+	if c.TouchHeight > c.GroundTolerance {
+		return c, fmt.Errorf("%w: TouchHeight %v above GroundTolerance %v", ErrConfig, c.TouchHeight, c.GroundTolerance)
 	}
 	if c.ReleaseHeight < c.ContactHeight {
 		return c, fmt.Errorf("%w: ReleaseHeight %v below ContactHeight %v", ErrConfig, c.ReleaseHeight, c.ContactHeight)

@@ -70,16 +70,25 @@ type footTracker struct {
 	offset  r3.Vec
 	offsetN int
 
-	base   float64 // the foot's own ground level (mean stance height)
+	// marks are the contact markers' own levels, from which heights are
+	// measured; base is the foot's ground level on that scale (the median
+	// stance height of the lowest marker).
+	marks  markerLevels
+	base   float64
 	baseOK bool
-	fixed  bool // base is given and never updated
+	fixed  bool // marks and base are given and never updated
 
-	// stance holds the lowest-marker heights of the current contact, for
-	// the foot's ground level (the median, at toe-off).
-	stance  [stanceLen]float64
+	// stance holds the marker heights of the current contact's frames
+	// (NaN where missing), for the levels at toe-off; scratch is their
+	// sorting space.
+	stance  [stanceLen][footMarkers]float64
+	scratch [stanceLen]float64
 	stanceN int
-	tdT     float64 // touchdown time of the current contact
-	tdOK    bool
+	// log, when not nil, receives every stance row (the offline analysis's
+	// first pass).
+	log  *[][footMarkers]float64
+	tdT  float64 // touchdown time of the current contact
+	tdOK bool
 }
 
 func (ft *footTracker) at(i int) *footSample { return &ft.ring[i&(ringLen-1)] }
@@ -123,8 +132,8 @@ func (ft *footTracker) update(t float64, obs footObs, run float64) (ev FootEvent
 	if !obs.ok() {
 		return ev, gap
 	}
-	s := footSample{t: t, obs: obs, low: obs.low(), v: math.NaN()}
-	s.h = obs.pts[s.low].Z
+	s := footSample{t: t, obs: obs, v: math.NaN()}
+	s.low, s.h = ft.marks.height(&obs)
 	// Horizontal speed of the lowest marker over up to two samples back.
 	for back := 2; back >= 1; back-- {
 		i := ft.cnt - back
@@ -146,7 +155,7 @@ func (ft *footTracker) update(t float64, obs footObs, run float64) (ev FootEvent
 	}
 	*ft.at(ft.cnt) = s
 	ft.cnt++
-	if !ft.shared.ok || s.h < ft.shared.min {
+	if !ft.baseOK && (!ft.shared.ok || s.h < ft.shared.min) {
 		ft.shared.min, ft.shared.ok = s.h, true
 	}
 
@@ -182,9 +191,8 @@ func (ft *footTracker) update(t float64, obs footObs, run float64) (ev FootEvent
 		}
 	default:
 		ft.pending = 0
-		if ft.state == contact && hp < ft.cfg.ContactHeight && ft.stanceN < stanceLen {
-			ft.stance[ft.stanceN] = s.h
-			ft.stanceN++
+		if ft.state == contact {
+			ft.addStance(ft.cnt - 1)
 		}
 	}
 	return ev, gap
@@ -200,6 +208,9 @@ func (ft *footTracker) transition(j int) FootEvent {
 		ft.state = contact
 		ft.tdT, ft.tdOK = ev.T, true
 		ft.stanceN = 0
+		for i := j; i < ft.cnt; i++ {
+			ft.addStance(i)
+		}
 		return ev
 	}
 	ev.Kind = ToeOff
@@ -210,17 +221,151 @@ func (ft *footTracker) transition(j int) FootEvent {
 	}
 	ft.state = swing
 	ft.tdOK = false
-	if !ft.fixed && ft.stanceN >= 2 {
-		h := ft.stance[:ft.stanceN]
-		slices.Sort(h)
-		m := h[len(h)/2]
-		if ft.baseOK {
-			m = 0.5 * (ft.base + m)
-		}
-		ft.base, ft.baseOK = m, true
+	if !ft.fixed {
+		ft.relevel()
 	}
 	ft.stanceN = 0
 	return ev
+}
+
+// addStance records sample i, in contact, for the levels when its lowest
+// marker is under ContactHeight.
+func (ft *footTracker) addStance(i int) {
+	p := ft.at(i)
+	if p.h-ft.level() >= ft.cfg.ContactHeight {
+		return
+	}
+	row := p.obs.heights()
+	if ft.stanceN < stanceLen {
+		ft.stance[ft.stanceN] = row
+		ft.stanceN++
+	}
+	if ft.log != nil {
+		*ft.log = append(*ft.log, row)
+	}
+}
+
+// relevel updates the marker levels and the ground level from the contact
+// just ended, each the mean of its former value and the new one, and
+// measures the samples held again from them.
+func (ft *footTracker) relevel() {
+	rows := ft.stance[:ft.stanceN]
+	ml, ok := stanceMarks(rows, ft.scratch[:])
+	if !ok {
+		return
+	}
+	for k := range footMarkers {
+		if ml.ok[k] && ft.marks.ok[k] {
+			ml.z[k] = 0.5 * (ml.z[k] + ft.marks.z[k])
+		} else if !ml.ok[k] {
+			ml.z[k], ml.ok[k] = ft.marks.z[k], ft.marks.ok[k]
+		}
+	}
+	ft.marks = ml
+	base, ok := stanceBase(rows, &ft.marks, ft.scratch[:])
+	if !ok {
+		return
+	}
+	if ft.baseOK {
+		base = 0.5 * (ft.base + base)
+	}
+	ft.base, ft.baseOK = base, true
+	for i := ft.oldest(); i < ft.cnt; i++ {
+		p := ft.at(i)
+		p.low, p.h = ft.marks.height(&p.obs)
+	}
+}
+
+// markerLevels are a foot's contact markers' own ground levels. A heel
+// marker stands higher over the ground than a toe marker, and a sprinter's
+// heel may not come down at all: measured each from its own level, the
+// markers time a landing by whichever lands first.
+type markerLevels struct {
+	z  [footMarkers]float64
+	ok [footMarkers]bool
+}
+
+// height returns the seen marker of o lowest over its level and that
+// height. A marker without a level of its own is measured from the lowest
+// level known; with none known, heights are the markers' z.
+func (m *markerLevels) height(o *footObs) (low int, h float64) {
+	fall := math.Inf(1)
+	for k := range footMarkers {
+		if m.ok[k] {
+			fall = min(fall, m.z[k])
+		}
+	}
+	if math.IsInf(fall, 1) {
+		fall = 0
+	}
+	low, h = 0, math.Inf(1)
+	for k := range footMarkers {
+		if !o.pok[k] {
+			continue
+		}
+		lv := fall
+		if m.ok[k] {
+			lv = m.z[k]
+		}
+		if r := o.pts[k].Z - lv; r < h {
+			low, h = k, r
+		}
+	}
+	return low, h
+}
+
+// heights returns the z of each contact marker, NaN where missing.
+func (o *footObs) heights() [footMarkers]float64 {
+	var z [footMarkers]float64
+	for k := range footMarkers {
+		z[k] = math.NaN()
+		if o.pok[k] {
+			z[k] = o.pts[k].Z
+		}
+	}
+	return z
+}
+
+// stanceMarks returns each marker's median height over the stance rows
+// (markers seen in two rows at least); scratch holds len(rows) values.
+func stanceMarks(rows [][footMarkers]float64, scratch []float64) (markerLevels, bool) {
+	var ml markerLevels
+	found := false
+	for k := range footMarkers {
+		h := scratch[:0]
+		for _, r := range rows {
+			if !math.IsNaN(r[k]) {
+				h = append(h, r[k])
+			}
+		}
+		if len(h) >= 2 {
+			slices.Sort(h)
+			ml.z[k], ml.ok[k], found = h[len(h)/10], true, true
+		}
+	}
+	return ml, found
+}
+
+// stanceBase returns the median over the stance rows of the lowest marker's
+// height measured from ml: the foot's ground level on that scale (0 without
+// noise; below it with noise, as the lowest of several noisy heights is).
+func stanceBase(rows [][footMarkers]float64, ml *markerLevels, scratch []float64) (float64, bool) {
+	h := scratch[:0]
+	for _, r := range rows {
+		var o footObs
+		for k := range footMarkers {
+			o.pts[k].Z, o.pok[k] = r[k], !math.IsNaN(r[k])
+		}
+		if o.ok() {
+			_, v := ml.height(&o)
+			h = append(h, v)
+		}
+	}
+	if len(h) < 2 {
+		return 0, false
+	}
+	slices.Sort(h)
+	return h[len(h)/2], true
 }
 
 // touchdown times the arrival on the ground of the foot whose contact was
@@ -233,6 +378,7 @@ func (ft *footTracker) touchdown(j int) (float64, r3.Vec) {
 	hi := ft.cnt - 1
 	g := ft.level()
 	c := -1
+	e := g + ft.cfg.TouchHeight
 	for i := j; i <= hi; i++ {
 		if ft.at(i).h-g <= tol {
 			c = i
@@ -262,10 +408,10 @@ func (ft *footTracker) touchdown(j int) (float64, r3.Vec) {
 		pa := ft.at(a)
 		ha, hc := pa.h-g, pc.h-g
 		if alpha, m, ok := ft.line(a-lineSamples+1, a, pa.t); ok && m < -minVz {
-			return clamp(pa.t+max(alpha-g, 0)/(-m), pa.t, pc.t), ft.stancePos(c, hi, g)
+			return clamp(pa.t+max(alpha-e, 0)/(-m), pa.t, pc.t), ft.stancePos(c, hi, g)
 		}
 		if ha > hc {
-			t = pa.t + clamp(ha/(ha-hc), 0, 1)*(pc.t-pa.t)
+			t = pa.t + clamp((ha-ft.cfg.TouchHeight)/(ha-hc), 0, 1)*(pc.t-pa.t)
 		}
 	}
 	return t, ft.stancePos(c, hi, g)
@@ -326,6 +472,7 @@ func (ft *footTracker) refPos(i int, g float64) r3.Vec {
 // the event.
 func (ft *footTracker) toeOff(j int) (float64, r3.Vec) {
 	g := ft.level()
+	e := g + ft.cfg.TouchHeight
 	tol := ft.cfg.GroundTolerance
 	hi := ft.cnt - 1
 	on := -1
@@ -356,12 +503,12 @@ func (ft *footTracker) toeOff(j int) (float64, r3.Vec) {
 	switch {
 	case on+2 <= hi && ft.at(on+2).h > pa.h+minVz*(ft.at(on+2).t-pa.t):
 		if alpha, m, ok := ft.line(on+1, min(on+lineSamples, hi), pa.t); ok && m > minVz {
-			t = clamp(pa.t-max(alpha-g, 0)/m, po.t, pa.t)
+			t = clamp(pa.t-max(alpha-e, 0)/m, po.t, pa.t)
 		} else {
 			t = pa.t
 		}
 	case ha > ho:
-		t = po.t + clamp(-ho/(ha-ho), 0, 1)*(pa.t-po.t)
+		t = po.t + clamp((ft.cfg.TouchHeight-ho)/(ha-ho), 0, 1)*(pa.t-po.t)
 	default:
 		t = pa.t
 	}

@@ -18,6 +18,7 @@ type layout struct {
 	ankle    [2]int
 	heel     [2]int
 	toe      [2]int
+	small    [2]int // the small toe when toe is the big toe, else -1
 }
 
 // newLayout resolves the joints of set. Hips and ankles are required.
@@ -35,8 +36,9 @@ func newLayout(set *skeleton.Set) (layout, error) {
 		l.shoulder[f] = set.Index(s + "Shoulder")
 		l.heel[f] = set.Index(s + "Heel")
 		l.toe[f] = set.Index(s + "BigToe")
+		l.small[f] = set.Index(s + "SmallToe")
 		if l.toe[f] < 0 {
-			l.toe[f] = set.Index(s + "SmallToe")
+			l.toe[f], l.small[f] = l.small[f], -1
 		}
 		for _, j := range []struct {
 			name string
@@ -76,11 +78,15 @@ func (l *layout) pelvis(fr *Frame) (r3.Vec, bool) {
 	return r3.Scale(0.5, r3.Add(a, b)), true
 }
 
+// footMarkers is the number of contact markers a foot can have.
+const footMarkers = 3
+
 // footObs is what one frame says about one foot.
 type footObs struct {
-	// pts are the contact markers: heel and toe, or the ankle alone.
-	pts [2]r3.Vec
-	pok [2]bool
+	// pts are the contact markers: heel, toe and small toe (each where the
+	// set has it), or the ankle alone.
+	pts [footMarkers]r3.Vec
+	pok [footMarkers]bool
 	// mid is the heel–toe midpoint (midOK when both were seen); ankle the
 	// ankle.
 	mid, ankle     r3.Vec
@@ -88,15 +94,7 @@ type footObs struct {
 }
 
 // ok reports whether any contact marker was seen.
-func (o *footObs) ok() bool { return o.pok[0] || o.pok[1] }
-
-// low returns the index of the lowest seen contact marker.
-func (o *footObs) low() int {
-	if !o.pok[0] || (o.pok[1] && o.pts[1].Z < o.pts[0].Z) {
-		return 1
-	}
-	return 0
-}
+func (o *footObs) ok() bool { return o.pok[0] || o.pok[1] || o.pok[2] }
 
 // foot reads side f of fr.
 func (l *layout) foot(fr *Frame, f Foot) footObs {
@@ -105,6 +103,7 @@ func (l *layout) foot(fr *Frame, f Foot) footObs {
 	if l.hasFeet(f) {
 		o.pts[0], o.pok[0] = fr.joint(l.heel[f])
 		o.pts[1], o.pok[1] = fr.joint(l.toe[f])
+		o.pts[2], o.pok[2] = fr.joint(l.small[f])
 	} else {
 		o.pts[0], o.pok[0] = ankle, ankleOK
 	}

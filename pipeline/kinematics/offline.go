@@ -109,19 +109,15 @@ func Analyze(set *skeleton.Set, frames []Frame, cfg Config) (*Report, error) {
 		rep.Summary.TopSpeed, rep.Summary.TopSpeedT = refinePeak(rep.Samples, top)
 	}
 
-	// Feet: a first pass finds the stances, whose median heights become
-	// each foot's ground level for the second pass.
-	var bases [2]float64
-	var basesOK [2]bool
-	var heights [2][]float64
-	runFeet(&c, &lay, feet, run, bases, basesOK, &heights, nil, nil)
+	// Feet: a first pass finds the stances, whose marker heights give each
+	// foot's marker levels and ground level for the second pass.
+	var levels [2]footLevels
+	var stance [2][][footMarkers]float64
+	runFeet(&c, &lay, feet, run, levels, &stance, nil, nil)
 	for f := range 2 {
-		if len(heights[f]) > 0 {
-			slices.Sort(heights[f])
-			bases[f], basesOK[f] = heights[f][len(heights[f])/2], true
-		}
+		levels[f] = stanceLevels(stance[f])
 	}
-	rep.Events = runFeet(&c, &lay, feet, run, bases, basesOK, nil, rep.Samples, rep.Events)
+	rep.Events = runFeet(&c, &lay, feet, run, levels, nil, rep.Samples, rep.Events)
 	g := gait{cfg: &c}
 	for i := range rep.Events {
 		e := &rep.Events[i]
@@ -136,18 +132,40 @@ func Analyze(set *skeleton.Set, frames []Frame, cfg Config) (*Report, error) {
 	return rep, nil
 }
 
-// runFeet runs the foot trackers over the frames. With heights not nil it
-// collects each foot's stance heights; with samples not nil it records the
-// contact states. It appends the events to dst in time order, with a
-// Kind 0 event marking where a gap reset a foot.
-func runFeet(c *Config, lay *layout, fr []Frame, run []float64, bases [2]float64, basesOK [2]bool,
-	heights *[2][]float64, samples []Sample, dst []FootEvent) []FootEvent {
+// footLevels are the levels a foot's heights are measured from, given to
+// the offline analysis's second pass.
+type footLevels struct {
+	marks markerLevels
+	base  float64
+	ok    bool
+}
+
+// stanceLevels returns the levels that a foot's stance rows give.
+func stanceLevels(rows [][footMarkers]float64) footLevels {
+	var fl footLevels
+	scratch := make([]float64, len(rows))
+	if ml, ok := stanceMarks(rows, scratch); ok {
+		fl.marks = ml
+		fl.base, fl.ok = stanceBase(rows, &ml, scratch)
+	}
+	return fl
+}
+
+// runFeet runs the foot trackers over the frames. With stance not nil it
+// collects each foot's marker heights in contact; with samples not nil it
+// records the contact states. It appends the events to dst in time order,
+// with a Kind 0 event marking where a gap reset a foot.
+func runFeet(c *Config, lay *layout, fr []Frame, run []float64, levels [2]footLevels,
+	stance *[2][][footMarkers]float64, samples []Sample, dst []FootEvent) []FootEvent {
 	var gr ground
 	var ft [2]footTracker
 	for f := range ft {
 		ft[f] = footTracker{cfg: c, foot: Foot(f), shared: &gr}
-		if basesOK[f] {
-			ft[f].base, ft[f].baseOK, ft[f].fixed = bases[f], true, true
+		if stance != nil {
+			ft[f].log = &stance[f]
+		}
+		if l := levels[f]; l.ok {
+			ft[f].marks, ft[f].base, ft[f].baseOK, ft[f].fixed = l.marks, l.base, true, true
 		}
 	}
 	start := len(dst)
@@ -160,11 +178,6 @@ func runFeet(c *Config, lay *layout, fr []Frame, run []float64, bases [2]float64
 			}
 			if ev.Kind != 0 {
 				dst = append(dst, ev)
-			}
-			if ft[f].state == contact && heights != nil && obs.ok() {
-				if h := obs.pts[obs.low()].Z; h-ft[f].level() < c.ContactHeight {
-					heights[f] = append(heights[f], h)
-				}
 			}
 			if samples != nil && ft[f].state != unknown {
 				samples[i].Contact[f] = ft[f].state == contact

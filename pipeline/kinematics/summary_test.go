@@ -74,8 +74,8 @@ func TestSummaryAndSplits(t *testing.T) {
 	}{
 		{"mean step length", sum.MeanStepLength, step, 0.005},
 		{"mean step frequency", sum.MeanStepFrequency, 1 / (s.tc + s.tf), 0.05},
-		{"mean contact time", sum.MeanContactTime, s.tc, 0.002},
-		{"mean flight time", sum.MeanFlightTime, s.tf, 0.002},
+		{"mean contact time", sum.MeanContactTime, g.contact(), 0.002},
+		{"mean flight time", sum.MeanFlightTime, g.flight(), 0.002},
 		{"distance", sum.Distance, s.v0 * s.dur, 0.01},
 	} {
 		if math.Abs(c.got-c.want) > c.tol {

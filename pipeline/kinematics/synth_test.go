@@ -160,22 +160,38 @@ func (g *synth) frames(tb testing.TB, set *skeleton.Set) ([]Frame, []pose) {
 	return frames, poses
 }
 
-// events returns the analytic events in [lo, hi].
+// events returns the analytic events in [lo, hi]: the instants the foot
+// is touch above the ground.
 func (g *synth) events(lo, hi float64) []truthEvent {
 	var ev []truthEvent
+	d := g.touchShift()
 	for k := -2; g.touchdown(Left, k) < hi+1; k++ {
 		for f := Left; f <= Right; f++ {
-			td := g.touchdown(f, k)
+			td := g.touchdown(f, k) - d
 			if td >= lo && td <= hi {
 				ev = append(ev, truthEvent{Touchdown, f, td, g.stanceX(f, k)})
 			}
-			if to := td + g.tc; to >= lo && to <= hi {
+			if to := td + g.contact(); to >= lo && to <= hi {
 				ev = append(ev, truthEvent{ToeOff, f, to, g.stanceX(f, k)})
 			}
 		}
 	}
 	return ev
 }
+
+// touch is the foot's height over the ground at its events: the default
+// Config.TouchHeight.
+const touch = 0.005
+
+// touchShift is how long before its landing (after its lift-off) a foot
+// is within touch of the ground: the arc's crossing of that height.
+func (g *synth) touchShift() float64 {
+	return math.Asin(touch/g.swingH) / math.Pi * (2*g.ts - g.tc)
+}
+
+// contact and flight are the event-to-event times the analysis measures.
+func (g *synth) contact() float64 { return g.tc + 2*g.touchShift() }
+func (g *synth) flight() float64  { return g.tf - 2*g.touchShift() }
 
 func newSynth(s gaitSpec) *synth { return &synth{gaitSpec: s, ts: s.tc + s.tf} }
 
