@@ -7,7 +7,7 @@ BIN        := bin/athlete3d
 DEBS       := pkg-config libopencv-dev libopencv-contrib-dev opencv-doc
 DEMO_VIDEO := /usr/share/doc/opencv-doc/examples/data/vtest.avi
 # Packages that build without cgo: tested with the race detector.
-PURE       := ./skeleton ./calibration ./pipeline/... ./bench ./models ./models/onnx ./models/tfjs
+PURE       := ./skeleton ./calibration ./calibration/solve ./internal/progress ./pipeline/... ./bench ./models ./models/onnx ./models/tfjs
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup debs build test demo goldens clean

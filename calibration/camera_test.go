@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -209,4 +210,42 @@ func FuzzReadPose2Sim(f *testing.F) {
 			c.Normalize(1, 1)
 		}
 	})
+}
+
+// TestRotationVectorNearPi checks R → w → R to float precision at every
+// angle, and most of all near π, where a camera looking straight down is.
+func TestRotationVectorNearPi(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	worst := func(gap float64) (w float64) {
+		for range 20000 {
+			axis := r3.Unit(r3.Vec{X: rng.NormFloat64(), Y: rng.NormFloat64(), Z: rng.NormFloat64()})
+			R := Rodrigues(r3.Scale(math.Pi-gap*rng.Float64(), axis))
+			back := Rodrigues(RotationVector(R))
+			for i := range 3 {
+				for j := range 3 {
+					w = math.Max(w, math.Abs(back[i][j]-R[i][j]))
+				}
+			}
+		}
+		return w
+	}
+	for _, gap := range []float64{math.Pi, 1e-2, 1e-5, 1e-8, 0} {
+		if w := worst(gap); w > 4e-15 {
+			t.Errorf("angles within %g of π: worst |ΔR| %.3g, want ≤ 4e-15", gap, w)
+		}
+	}
+	for _, tt := range []struct {
+		name string
+		R    [3][3]float64
+		want r3.Vec
+	}{
+		{"identity", identity3, r3.Vec{}},
+		{"looking down", [3][3]float64{{1, 0, 0}, {0, -1, 0}, {0, 0, -1}}, r3.Vec{X: math.Pi}},
+		{"half turn about z", [3][3]float64{{-1, 0, 0}, {0, -1, 0}, {0, 0, 1}}, r3.Vec{Z: math.Pi}},
+		{"quarter turn about y", [3][3]float64{{0, 0, 1}, {0, 1, 0}, {-1, 0, 0}}, r3.Vec{Y: math.Pi / 2}},
+	} {
+		if got := RotationVector(tt.R); r3.Norm(r3.Sub(got, tt.want)) > 1e-15 {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
+		}
+	}
 }

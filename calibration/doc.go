@@ -15,10 +15,37 @@
 //
 // # Formats
 //
-// Pose2Sim's Calib.toml (ReadPose2Sim, WritePose2Sim). Note that the
-// Pose2Sim demo's Calib_qualisys.toml stores Qualisys distortion figures
-// divided by 64, not OpenCV coefficients; Pose2Sim itself triangulates
-// without undistorting.
+// ReadFile and WriteFile read and write every format, chosen by Format
+// (DetectFormat tells it from a file's name and content); Read and Write
+// do the same on streams. docs/calibration-formats.md gives each layout
+// and its conversion key by key.
+//
+//   - FormatProject, the project's own file: Pose2Sim's Calib.toml
+//     (ReadProject, WriteProject; ReadPose2Sim and WritePose2Sim without
+//     Meta), which Pose2Sim reads as it is. Rodrigues vectors, metres.
+//   - FormatOpenCVYAML, FormatOpenCVXML: cv::FileStorage (ReadOpenCVYAML,
+//     ReadOpenCVXML and their writers), with a small strict parser of
+//     FileStorage's subset (opencv.go, opencv_yaml.go, opencv_xml.go). The
+//     project's multi-camera layout is written; OpenCV's calibration and
+//     stereo samples' layouts are read too. Matrices, metres.
+//   - FormatAnipose: aniposelib's calibration.toml (ReadAnipose,
+//     WriteAnipose). Rodrigues vectors; translations in the board's unit,
+//     millimetres unless told otherwise.
+//   - FormatCaliscope: caliscope's camera_array.toml (ReadCaliscope,
+//     WriteCaliscope), current and older layouts. Rodrigues vectors or
+//     matrices, metres.
+//
+// Every reader checks what the math relies on (K upper triangular with a
+// last row of 0 0 1, R a rotation, finite numbers, no lens terms beyond
+// k3) and returns ErrFormat or ErrUnsupported naming the file, the line or
+// table, and the key. Every writer refuses what it cannot write before
+// writing anything; WriteFile replaces a file atomically (WriteFileAtomic).
+// Meta carries what a file says beside its cameras: RMS errors, the
+// world's definition, the tool. Numbers are written exactly.
+//
+// The Pose2Sim demo's Calib_qualisys.toml stores Qualisys distortion
+// figures divided by 64, not OpenCV coefficients; Pose2Sim itself
+// triangulates without undistorting.
 //
 // # Concurrency
 //

@@ -23,35 +23,34 @@ func Rodrigues(w r3.Vec) [3][3]float64 {
 	}
 }
 
-// RotationVector returns the rotation vector of the rotation matrix R, the
-// inverse of Rodrigues, with the angle in [0, π].
+// RotationVector returns the rotation vector of the rotation matrix R (axis
+// times angle), the inverse of Rodrigues, with the angle in [0, π]. It goes
+// through the unit quaternion, taking the largest of its four components
+// first, so it keeps full precision at every angle, π included.
 func RotationVector(R [3][3]float64) r3.Vec {
 	tr := R[0][0] + R[1][1] + R[2][2]
-	c := math.Max(-1, math.Min(1, (tr-1)/2))
-	th := math.Acos(c)
-	if th < 1e-12 {
+	var w, x, y, z float64
+	switch {
+	case tr >= R[0][0] && tr >= R[1][1] && tr >= R[2][2]:
+		f := 2 * math.Sqrt(1+tr) // 4w
+		w, x, y, z = f/4, (R[2][1]-R[1][2])/f, (R[0][2]-R[2][0])/f, (R[1][0]-R[0][1])/f
+	case R[0][0] >= R[1][1] && R[0][0] >= R[2][2]:
+		f := 2 * math.Sqrt(1+R[0][0]-R[1][1]-R[2][2]) // 4x
+		w, x, y, z = (R[2][1]-R[1][2])/f, f/4, (R[0][1]+R[1][0])/f, (R[0][2]+R[2][0])/f
+	case R[1][1] >= R[2][2]:
+		f := 2 * math.Sqrt(1+R[1][1]-R[0][0]-R[2][2]) // 4y
+		w, x, y, z = (R[0][2]-R[2][0])/f, (R[0][1]+R[1][0])/f, f/4, (R[1][2]+R[2][1])/f
+	default:
+		f := 2 * math.Sqrt(1+R[2][2]-R[0][0]-R[1][1]) // 4z
+		w, x, y, z = (R[1][0]-R[0][1])/f, (R[0][2]+R[2][0])/f, (R[1][2]+R[2][1])/f, f/4
+	}
+	if w < 0 { // q and −q are one rotation; w ≥ 0 keeps the angle in [0, π]
+		w, x, y, z = -w, -x, -y, -z
+	}
+	s := math.Sqrt(x*x + y*y + z*z) // sin(θ/2)
+	if s == 0 {
 		return r3.Vec{}
 	}
-	if math.Pi-th > 1e-6 {
-		s := 2 * math.Sin(th)
-		return r3.Scale(th/s, r3.Vec{X: R[2][1] - R[1][2], Y: R[0][2] - R[2][0], Z: R[1][0] - R[0][1]})
-	}
-	// Near π: the axis from the symmetric part, R = 2kkᵀ − I.
-	k := r3.Vec{
-		X: math.Sqrt(math.Max(0, (R[0][0]+1)/2)),
-		Y: math.Sqrt(math.Max(0, (R[1][1]+1)/2)),
-		Z: math.Sqrt(math.Max(0, (R[2][2]+1)/2)),
-	}
-	switch {
-	case k.X >= k.Y && k.X >= k.Z:
-		k.Y = math.Copysign(k.Y, R[0][1]+R[1][0])
-		k.Z = math.Copysign(k.Z, R[0][2]+R[2][0])
-	case k.Y >= k.Z:
-		k.X = math.Copysign(k.X, R[0][1]+R[1][0])
-		k.Z = math.Copysign(k.Z, R[1][2]+R[2][1])
-	default:
-		k.X = math.Copysign(k.X, R[0][2]+R[2][0])
-		k.Y = math.Copysign(k.Y, R[1][2]+R[2][1])
-	}
-	return r3.Scale(th, r3.Unit(k))
+	k := 2 * math.Atan2(s, w) / s
+	return r3.Vec{X: k * x, Y: k * y, Z: k * z}
 }
