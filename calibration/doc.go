@@ -39,7 +39,7 @@
 // last row of 0 0 1, R a rotation, finite numbers, no lens terms beyond
 // k3) and returns ErrFormat or ErrUnsupported naming the file, the line or
 // table, and the key. Every writer refuses what it cannot write before
-// writing anything; WriteFile replaces a file atomically (WriteFileAtomic).
+// writing anything; WriteFile replaces a file atomically.
 // Meta carries what a file says beside its cameras: RMS errors, the
 // world's definition, the tool. Numbers are written exactly.
 //

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/athlete3d/athlete3d/internal/atomicfile"
 )
 
 // Format names a calibration file layout.
@@ -159,7 +161,7 @@ func WriteFile(path string, cams []Camera, f Format) error {
 }
 
 // WriteFileWith writes cameras and what is known about them to path, as o
-// says, atomically (WriteFileAtomic). Nothing is written when a camera
+// says, atomically (package atomicfile). Nothing is written when a camera
 // cannot be.
 func WriteFileWith(path string, cams []Camera, m Meta, o Options) error {
 	if o.Format == FormatUnknown {
@@ -180,7 +182,7 @@ func WriteFileWith(path string, cams []Camera, m Meta, o Options) error {
 	if err := Write(&buf, cams, m, o); err != nil {
 		return fmt.Errorf("%s (%v): %w", path, o.Format, err)
 	}
-	return WriteFileAtomic(path, func(w io.Writer) error {
+	return atomicfile.Write(path, func(w io.Writer) error {
 		_, err := w.Write(buf.Bytes())
 		return err
 	})

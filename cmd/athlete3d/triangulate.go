@@ -3,11 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/athlete3d/athlete3d/calibration"
+	"github.com/athlete3d/athlete3d/internal/atomicfile"
 	"github.com/athlete3d/athlete3d/pipeline"
 	"github.com/athlete3d/athlete3d/pipeline/fusion"
 	"github.com/athlete3d/athlete3d/pipeline/record"
@@ -18,7 +18,7 @@ const triangulateSynopsis = "triangulate --calib FILE --pose2d DIR[,DIR...] [--f
 
 func runTriangulate(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("triangulate", triangulateSynopsis, stderr)
-	calib := fs.String("calib", "", "Pose2Sim calibration `file` (Calib.toml)")
+	calib := fs.String("calib", "", "calibration `file` (any supported format)")
 	pose2d := fs.String("pose2d", "", "comma-separated OpenPose JSON `folders`, one per camera in calibration order")
 	format := fs.String("format", "openpose", "2D keypoint `format` (openpose)")
 	keypoints := fs.String("keypoints", "body25b", "keypoint `set`: body25b, body25 or coco")
@@ -45,10 +45,7 @@ func runTriangulate(args []string, stdout, stderr io.Writer) error {
 	case *filter < 0 || (*filter > 0 && *filter >= *fps/2):
 		return misuse(fs, "--filter must be 0 or below half the frame rate")
 	}
-	set := skeleton.ByName(map[string]string{"coco": "coco17"}[*keypoints])
-	if set == nil {
-		set = skeleton.ByName(*keypoints)
-	}
+	set := keypointSet(*keypoints)
 	if set == nil {
 		return misuse(fs, "keypoints %q: want body25b, body25 or coco", *keypoints)
 	}
@@ -57,19 +54,13 @@ func runTriangulate(args []string, stdout, stderr io.Writer) error {
 		return misuse(fs, "--out %s: the extension must be .trc or .jsonl", *out)
 	}
 
-	cams, err := calibration.ReadPose2SimFile(*calib)
+	cams, _, err := calibration.ReadFile(*calib)
 	if err != nil {
 		return err
 	}
-	dirs := strings.Split(*pose2d, ",")
-	if len(dirs) != len(cams) {
-		return fmt.Errorf("%d keypoint folders for the %d cameras of %s", len(dirs), len(cams), *calib)
-	}
-	views := make([][][]record.OpenPosePerson, len(dirs))
-	for i, d := range dirs {
-		if views[i], _, err = record.ReadOpenPoseDir(d, set.Len()); err != nil {
-			return fmt.Errorf("camera %s: %w", cams[i].Name, err)
-		}
+	views, err := readPose2D(cams, *calib, *pose2d, set)
+	if err != nil {
+		return err
 	}
 	cfg := pipeline.OfflineConfig{Cameras: cams, Set: set, Rate: *fps, Triangulator: fusion.TriangulatorConfig{
 		MinScore: *minScore, MaxError: *maxError, Refine: *refine, IgnoreDistortion: !*undistort,
@@ -113,7 +104,7 @@ func writeFrames(path, ext string, set *skeleton.Set, fps float64, frames []pipe
 		if err != nil {
 			return err
 		}
-		return writeAtomic(path, func(f io.Writer) error { return pipeline.WriteJSONL(f, set, frames, reports) })
+		return atomicfile.Write(path, func(f io.Writer) error { return pipeline.WriteJSONL(f, set, frames, reports) })
 	}
 	ids := pipeline.TrackIDs(frames)
 	for _, id := range ids {
@@ -132,28 +123,35 @@ func writeFrames(path, ext string, set *skeleton.Set, fps float64, frames []pipe
 		}
 		trc := record.PersonTRC(set, fps, poses)
 		trc.Name = filepath.Base(name)
-		if err := writeAtomic(name, trc.Write); err != nil {
+		if err := atomicfile.Write(name, trc.Write); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// writeAtomic writes to a temporary name and renames, so a failed run
-// leaves no half-written file under the requested name.
-func writeAtomic(path string, write func(io.Writer) error) error {
-	tmp := path + ".part"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return err
+// keypointSet returns the keypoint set a --keypoints flag names, nil if
+// none.
+func keypointSet(name string) *skeleton.Set {
+	if set := skeleton.ByName(map[string]string{"coco": "coco17"}[name]); set != nil {
+		return set
 	}
-	err = write(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	return skeleton.ByName(name)
+}
+
+// readPose2D reads comma-separated OpenPose folders, one per camera of the
+// calibration file calib, in its order.
+func readPose2D(cams []calibration.Camera, calib, pose2d string, set *skeleton.Set) ([][][]record.OpenPosePerson, error) {
+	dirs := strings.Split(pose2d, ",")
+	if len(dirs) != len(cams) {
+		return nil, fmt.Errorf("%d keypoint folders for the %d cameras of %s", len(dirs), len(cams), calib)
 	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
+	views := make([][][]record.OpenPosePerson, len(dirs))
+	for i, d := range dirs {
+		var err error
+		if views[i], _, err = record.ReadOpenPoseDir(d, set.Len()); err != nil {
+			return nil, fmt.Errorf("camera %s: %w", cams[i].Name, err)
+		}
 	}
-	return os.Rename(tmp, path)
+	return views, nil
 }

@@ -1,4 +1,9 @@
-package calibration
+// Package atomicfile writes files whole or not at all: a reader sees a
+// file's old content or its complete new one, never a part. Calibrations,
+// recordings' sidecars and exports go through it, so that a full disk or a
+// killed process never leaves a half-written file that reads as something
+// else.
+package atomicfile
 
 import (
 	"bufio"
@@ -10,19 +15,17 @@ import (
 	"path/filepath"
 )
 
-// WriteFileAtomic writes a file through write so that path holds either
-// its old content or the complete new one, never a part: a calibration
-// half-written when the disk fills or the process dies would otherwise
-// be read back as a different rig. write goes to a temporary file in
-// path's directory (a rename is atomic only within one file system),
-// which is synced to disk and then renamed over path, and the directory
-// is synced so the rename itself survives a crash. On any error the
+// Write writes a file through write so that path holds either its old
+// content or the complete new one, never a part. write goes to a
+// temporary file in path's directory (a rename is atomic only within one
+// file system), which is synced to disk and then renamed over path, and
+// the directory is synced so the rename itself survives a crash. On any error the
 // temporary file is removed and path is untouched.
 //
 // The file keeps the permission bits of the file it replaces, or gets
 // 0644. When path is a symbolic link, the file it points to is replaced
 // and the link kept.
-func WriteFileAtomic(path string, write func(io.Writer) error) (err error) {
+func Write(path string, write func(io.Writer) error) (err error) {
 	if target, err := filepath.EvalSymlinks(path); err == nil {
 		path = target
 	}

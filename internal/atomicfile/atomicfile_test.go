@@ -1,4 +1,4 @@
-package calibration
+package atomicfile
 
 import (
 	"errors"
@@ -40,10 +40,10 @@ func readString(t *testing.T, path string) string {
 	return string(b)
 }
 
-func TestWriteFileAtomicNew(t *testing.T) {
+func TestWriteNew(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "calib.toml")
-	if err := WriteFileAtomic(path, writeString("new")); err != nil {
+	if err := Write(path, writeString("new")); err != nil {
 		t.Fatal(err)
 	}
 	if got := readString(t, path); got != "new" {
@@ -61,7 +61,7 @@ func TestWriteFileAtomicNew(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomicKeepsMode(t *testing.T) {
+func TestWriteKeepsMode(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "calib.toml")
 	if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
@@ -70,7 +70,7 @@ func TestWriteFileAtomicKeepsMode(t *testing.T) {
 	if err := os.Chmod(path, 0o640); err != nil { // past the umask
 		t.Fatal(err)
 	}
-	if err := WriteFileAtomic(path, writeString("new")); err != nil {
+	if err := Write(path, writeString("new")); err != nil {
 		t.Fatal(err)
 	}
 	st, err := os.Stat(path)
@@ -82,7 +82,7 @@ func TestWriteFileAtomicKeepsMode(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomicFailure(t *testing.T) {
+func TestWriteFailure(t *testing.T) {
 	boom := errors.New("boom")
 	for _, tt := range []struct {
 		name  string
@@ -103,7 +103,7 @@ func TestWriteFileAtomicFailure(t *testing.T) {
 			if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			err := WriteFileAtomic(path, tt.write)
+			err := Write(path, tt.write)
 			if !errors.Is(err, boom) || !strings.Contains(err.Error(), path) {
 				t.Fatalf("got %v, want boom naming %s", err, path)
 			}
@@ -117,16 +117,16 @@ func TestWriteFileAtomicFailure(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomicNotAFile(t *testing.T) {
+func TestWriteNotAFile(t *testing.T) {
 	dir := t.TempDir()
 	target := filepath.Join(dir, "calib.toml")
 	if err := os.Mkdir(target, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFileAtomic(target, writeString("x")); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+	if err := Write(target, writeString("x")); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Fatalf("got %v, want an error for a directory", err)
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, "missing", "calib.toml"), writeString("x")); !errors.Is(err, fs.ErrNotExist) {
+	if err := Write(filepath.Join(dir, "missing", "calib.toml"), writeString("x")); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("got %v, want ErrNotExist for a missing directory", err)
 	}
 	if names := dirNames(t, dir); len(names) != 1 {
@@ -134,7 +134,7 @@ func TestWriteFileAtomicNotAFile(t *testing.T) {
 	}
 }
 
-func TestWriteFileAtomicSymlink(t *testing.T) {
+func TestWriteSymlink(t *testing.T) {
 	dir := t.TempDir()
 	real := filepath.Join(dir, "real.toml")
 	link := filepath.Join(dir, "calib.toml")
@@ -144,7 +144,7 @@ func TestWriteFileAtomicSymlink(t *testing.T) {
 	if err := os.Symlink("real.toml", link); err != nil {
 		t.Skipf("no symbolic links here: %v", err)
 	}
-	if err := WriteFileAtomic(link, writeString("new")); err != nil {
+	if err := Write(link, writeString("new")); err != nil {
 		t.Fatal(err)
 	}
 	st, err := os.Lstat(link)
