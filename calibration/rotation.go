@@ -54,3 +54,33 @@ func RotationVector(R [3][3]float64) r3.Vec {
 	k := 2 * math.Atan2(s, w) / s
 	return r3.Vec{X: k * x, Y: k * y, Z: k * z}
 }
+
+// MatMul returns the product a·b of two 3×3 matrices: the rotation b
+// followed by a.
+func MatMul(a, b [3][3]float64) [3][3]float64 {
+	var c [3][3]float64
+	for i := range 3 {
+		for j := range 3 {
+			c[i][j] = a[i][0]*b[0][j] + a[i][1]*b[1][j] + a[i][2]*b[2][j]
+		}
+	}
+	return c
+}
+
+// Transpose returns aᵀ, a rotation's inverse.
+func Transpose(a [3][3]float64) [3][3]float64 {
+	return [3][3]float64{
+		{a[0][0], a[1][0], a[2][0]},
+		{a[0][1], a[1][1], a[2][1]},
+		{a[0][2], a[1][2], a[2][2]},
+	}
+}
+
+// MatVec returns a·v.
+func MatVec(a [3][3]float64, v r3.Vec) r3.Vec {
+	return r3.Vec{
+		X: a[0][0]*v.X + a[0][1]*v.Y + a[0][2]*v.Z,
+		Y: a[1][0]*v.X + a[1][1]*v.Y + a[1][2]*v.Z,
+		Z: a[2][0]*v.X + a[2][1]*v.Y + a[2][2]*v.Z,
+	}
+}

@@ -7,6 +7,11 @@
 // fusion stage's association and tracking when views hold several);
 // Smooth filters the tracks; Analyze computes each track's metrics; and
 // WriteJSONL writes the frame stream of docs/jsonl.md with speeds and foot
-// events. The live graph (grabbers, worker pool, frameset sync,
-// backpressure) joins it here.
+// events. CalibrationKeypoints (keypoints.go) turns the same recordings
+// into keypoint frames for calibrating a rig from the athletes
+// (calibrate.Refine, calibrate.CheckKeypoints), associating each person
+// across the cameras with the rough calibration to be refined;
+// HeightPoints says which keypoints stand for an upright athlete's height.
+// The live graph (grabbers, worker pool, frameset sync, backpressure)
+// joins it here.
 package pipeline

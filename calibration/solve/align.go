@@ -32,7 +32,7 @@ type Similarity struct {
 
 // Apply returns X in the new coordinates.
 func (s Similarity) Apply(X r3.Vec) r3.Vec {
-	return r3.Add(r3.Scale(s.S, m3vec(s.R, X)), s.T)
+	return r3.Add(r3.Scale(s.S, calibration.MatVec(s.R, X)), s.T)
 }
 
 // Cameras returns copies of cams re-expressed in the new coordinates (see
@@ -40,8 +40,8 @@ func (s Similarity) Apply(X r3.Vec) r3.Vec {
 func (s Similarity) Cameras(cams []calibration.Camera) []calibration.Camera {
 	out := make([]calibration.Camera, len(cams))
 	for i, c := range cams {
-		rr := m3mul(c.R, m3t(s.R))
-		c.T = r3.Sub(r3.Scale(s.S, c.T), m3vec(rr, s.T))
+		rr := calibration.MatMul(c.R, calibration.Transpose(s.R))
+		c.T = r3.Sub(r3.Scale(s.S, c.T), calibration.MatVec(rr, s.T))
 		c.R = rr
 		out[i] = c
 	}
@@ -62,10 +62,10 @@ func AlignToBoard(cams []calibration.Camera, board Pose) ([]calibration.Camera, 
 		return nil, Similarity{}, fmt.Errorf("align to board: %w: non-finite or non-rotation board pose", ErrDegenerate)
 	}
 	// Board frame from world: P = Rbᵀ·(X − Tb).
-	rbT := m3t(board.R)
+	rbT := calibration.Transpose(board.R)
 	side := 0
 	for i := range cams {
-		p := m3vec(rbT, r3.Sub(cams[i].Center(), board.T))
+		p := calibration.MatVec(rbT, r3.Sub(cams[i].Center(), board.T))
 		switch {
 		case p.Z > 0:
 			side++
@@ -77,9 +77,9 @@ func AlignToBoard(cams []calibration.Camera, board Pose) ([]calibration.Camera, 
 	if side < 0 {
 		// Turn by 180° about the board's x axis: y and z change sign.
 		flip := [3][3]float64{{1, 0, 0}, {0, -1, 0}, {0, 0, -1}}
-		r = m3mul(flip, rbT)
+		r = calibration.MatMul(flip, rbT)
 	}
-	s := Similarity{S: 1, R: r, T: r3.Scale(-1, m3vec(r, board.T))}
+	s := Similarity{S: 1, R: r, T: r3.Scale(-1, calibration.MatVec(r, board.T))}
 	return s.Cameras(cams), s, nil
 }
 
@@ -104,7 +104,7 @@ func AlignAxes(cams []calibration.Camera, origin, xDir, up r3.Vec) ([]calibratio
 	y := r3.Cross(z, x)
 	// The rows of R are the new axes in old coordinates: X' = R·(X − origin).
 	r := [3][3]float64{{x.X, x.Y, x.Z}, {y.X, y.Y, y.Z}, {z.X, z.Y, z.Z}}
-	s := Similarity{S: 1, R: r, T: r3.Scale(-1, m3vec(r, origin))}
+	s := Similarity{S: 1, R: r, T: r3.Scale(-1, calibration.MatVec(r, origin))}
 	return s.Cameras(cams), s, nil
 }
 
@@ -168,12 +168,12 @@ func FitSimilarity(dst, src []r3.Vec, scale bool) (Similarity, float64, error) {
 	if m3det(u)*m3det(vt) < 0 {
 		sgn = -1
 	}
-	r := m3mul(m3mul(u, [3][3]float64{{1, 0, 0}, {0, 1, 0}, {0, 0, sgn}}), vt)
+	r := calibration.MatMul(calibration.MatMul(u, [3][3]float64{{1, 0, 0}, {0, 1, 0}, {0, 0, sgn}}), vt)
 	s := 1.0
 	if scale {
 		s = (d[0] + d[1] + sgn*d[2]) / vs
 	}
-	sim := Similarity{S: s, R: r, T: r3.Sub(md, r3.Scale(s, m3vec(r, ms)))}
+	sim := Similarity{S: s, R: r, T: r3.Sub(md, r3.Scale(s, calibration.MatVec(r, ms)))}
 	var ss float64
 	for i := range n {
 		ss += r3.Norm2(r3.Sub(dst[i], sim.Apply(src[i])))
@@ -184,35 +184,6 @@ func FitSimilarity(dst, src []r3.Vec, scale bool) (Similarity, float64, error) {
 // Small rigid-motion helpers shared by the solvers of this package. Rotation
 // updates are left-multiplicative, R ← exp([δω]×)·R, so that the derivative
 // of exp([δω]×)·a at δω = 0 is −[a]×.
-
-// m3mul returns a·b.
-func m3mul(a, b [3][3]float64) [3][3]float64 {
-	var c [3][3]float64
-	for i := range 3 {
-		for j := range 3 {
-			c[i][j] = a[i][0]*b[0][j] + a[i][1]*b[1][j] + a[i][2]*b[2][j]
-		}
-	}
-	return c
-}
-
-// m3t returns aᵀ.
-func m3t(a [3][3]float64) [3][3]float64 {
-	return [3][3]float64{
-		{a[0][0], a[1][0], a[2][0]},
-		{a[0][1], a[1][1], a[2][1]},
-		{a[0][2], a[1][2], a[2][2]},
-	}
-}
-
-// m3vec returns a·v.
-func m3vec(a [3][3]float64, v r3.Vec) r3.Vec {
-	return r3.Vec{
-		X: a[0][0]*v.X + a[0][1]*v.Y + a[0][2]*v.Z,
-		Y: a[1][0]*v.X + a[1][1]*v.Y + a[1][2]*v.Z,
-		Z: a[2][0]*v.X + a[2][1]*v.Y + a[2][2]*v.Z,
-	}
-}
 
 // m3tvec returns aᵀ·v.
 func m3tvec(a [3][3]float64, v r3.Vec) r3.Vec {
@@ -231,13 +202,13 @@ func m3det(a [3][3]float64) float64 {
 
 // rotUpdate returns exp([w]×)·r.
 func rotUpdate(r [3][3]float64, w r3.Vec) [3][3]float64 {
-	return m3mul(calibration.Rodrigues(w), r)
+	return calibration.MatMul(calibration.Rodrigues(w), r)
 }
 
 // rotAngle returns the angle of the rotation a·bᵀ, radians: the geodesic
 // distance between a and b.
 func rotAngle(a, b [3][3]float64) float64 {
-	return r3.Norm(calibration.RotationVector(m3mul(a, m3t(b))))
+	return r3.Norm(calibration.RotationVector(calibration.MatMul(a, calibration.Transpose(b))))
 }
 
 // svd3 returns a = u·diag(d)·vt with d in decreasing order.
@@ -273,7 +244,7 @@ func nearestRotation(m [3][3]float64) ([3][3]float64, bool) {
 	if m3det(u)*m3det(vt) < 0 {
 		sgn = -1
 	}
-	return m3mul(m3mul(u, [3][3]float64{{1, 0, 0}, {0, 1, 0}, {0, 0, sgn}}), vt), true
+	return calibration.MatMul(calibration.MatMul(u, [3][3]float64{{1, 0, 0}, {0, 1, 0}, {0, 0, sgn}}), vt), true
 }
 
 func finiteVec(v r3.Vec) bool {
@@ -286,7 +257,7 @@ func finiteRigid(r [3][3]float64, t r3.Vec) bool {
 	if !finiteVec(t) {
 		return false
 	}
-	p := m3mul(r, m3t(r))
+	p := calibration.MatMul(r, calibration.Transpose(r))
 	for i := range 3 {
 		for j := range 3 {
 			want := 0.0

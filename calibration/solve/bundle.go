@@ -184,7 +184,7 @@ func BoardBundle(cams []calibration.Camera, views [][]View, opt BundleOptions) (
 			pair := len(pairCam)
 			n := 0
 			for k, P := range cv.v.Obj {
-				X := r3.Add(m3vec(b.R, P), b.T)
+				X := r3.Add(calibration.MatVec(b.R, P), b.T)
 				if !(cam.ToCamera(X).Z > 0) {
 					res.DroppedCorners++
 					continue
@@ -403,9 +403,9 @@ func (p *bundleProblem) linearize(sys *blockSystem) float64 {
 	for i := range p.obs {
 		o := &p.obs[i]
 		cam, b := &p.cams[o.cam], &p.boards[o.board]
-		bp := m3vec(b.R, o.P)
+		bp := calibration.MatVec(b.R, o.P)
 		Xw := r3.Add(bp, b.T)
-		rx := m3vec(cam.R, Xw)
+		rx := calibration.MatVec(cam.R, Xw)
 		Xc := r3.Add(rx, cam.T)
 		u, v, J, ok := local[o.cam].ProjectJacobian(Xc)
 		if !ok {
@@ -467,7 +467,7 @@ func (p *bundleProblem) tryStep(dc, dp []float64) float64 {
 	for i := range p.obs {
 		o := &p.obs[i]
 		b := &p.candBoards[o.board]
-		u, v, ok := p.cand[o.cam].Project(r3.Add(m3vec(b.R, o.P), b.T))
+		u, v, ok := p.cand[o.cam].Project(r3.Add(calibration.MatVec(b.R, o.P), b.T))
 		if !ok {
 			// A step that puts a corner behind its camera is rejected.
 			return math.Inf(1)
@@ -487,7 +487,7 @@ func (p *bundleProblem) accept() {
 // estimate.
 func (p *bundleProblem) sqErr(o *boardObs) float64 {
 	b := &p.boards[o.board]
-	u, v, ok := p.cams[o.cam].Project(r3.Add(m3vec(b.R, o.P), b.T))
+	u, v, ok := p.cams[o.cam].Project(r3.Add(calibration.MatVec(b.R, o.P), b.T))
 	if !ok {
 		return math.Inf(1)
 	}

@@ -45,17 +45,17 @@ func randUnit(rng *rand.Rand) r3.Vec {
 // and moves its centre by m metres in a random direction.
 func jitterCamera(c calibration.Camera, deg, m float64, rng *rand.Rand) calibration.Camera {
 	centre := r3.Add(c.Center(), r3.Scale(m, randUnit(rng)))
-	c.R = m3mul(calibration.Rodrigues(r3.Scale(deg*math.Pi/180, randUnit(rng))), c.R)
-	c.T = r3.Scale(-1, m3vec(c.R, centre))
+	c.R = calibration.MatMul(calibration.Rodrigues(r3.Scale(deg*math.Pi/180, randUnit(rng))), c.R)
+	c.T = r3.Scale(-1, calibration.MatVec(c.R, centre))
 	return c
 }
 
 // jitterPose turns p by deg degrees about a random axis through the point
 // at pivot (target coordinates) and moves it by m metres.
 func jitterPose(p Pose, pivot r3.Vec, deg, m float64, rng *rand.Rand) Pose {
-	at := r3.Add(m3vec(p.R, pivot), p.T)
-	q := Pose{R: m3mul(calibration.Rodrigues(r3.Scale(deg*math.Pi/180, randUnit(rng))), p.R)}
-	q.T = r3.Add(r3.Sub(at, m3vec(q.R, pivot)), r3.Scale(m, randUnit(rng)))
+	at := r3.Add(calibration.MatVec(p.R, pivot), p.T)
+	q := Pose{R: calibration.MatMul(calibration.Rodrigues(r3.Scale(deg*math.Pi/180, randUnit(rng))), p.R)}
+	q.T = r3.Add(r3.Sub(at, calibration.MatVec(q.R, pivot)), r3.Scale(m, randUnit(rng)))
 	return q
 }
 
@@ -105,7 +105,7 @@ func newBoardScene(ncam, frames int, noise, missing float64, seed uint64) *board
 		x := r3.Add(r3.Scale(math.Cos(psi), x0), r3.Scale(math.Sin(psi), y0))
 		y := r3.Cross(z, x)
 		b := Pose{R: [3][3]float64{{x.X, y.X, z.X}, {x.Y, y.Y, z.Y}, {x.Z, y.Z, z.Z}}}
-		b.T = r3.Sub(centre, m3vec(b.R, mid))
+		b.T = r3.Sub(centre, calibration.MatVec(b.R, mid))
 		s.boards[f] = b
 		for c := range s.cams {
 			cam := &s.cams[c]
@@ -115,7 +115,7 @@ func newBoardScene(ncam, frames int, noise, missing float64, seed uint64) *board
 			v := View{Label: "synthetic", Frame: f}
 			inside := true
 			for k, P := range s.obj {
-				u, w, ok := cam.Project(r3.Add(m3vec(b.R, P), b.T))
+				u, w, ok := cam.Project(r3.Add(calibration.MatVec(b.R, P), b.T))
 				if !ok || u < 10 || w < 10 || u > float64(cam.Width)-10 || w > float64(cam.Height)-10 {
 					inside = false
 					break
@@ -247,7 +247,7 @@ func TestBoardBundle(t *testing.T) {
 				}
 				truth := s.boards[f]
 				for _, P := range s.obj {
-					d := r3.Norm(r3.Sub(r3.Add(m3vec(b.R, P), b.T), r3.Add(m3vec(truth.R, P), truth.T)))
+					d := r3.Norm(r3.Sub(r3.Add(calibration.MatVec(b.R, P), b.T), r3.Add(calibration.MatVec(truth.R, P), truth.T)))
 					worstBoard = math.Max(worstBoard, d)
 				}
 			}

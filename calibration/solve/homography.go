@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/athlete3d/athlete3d/calibration"
 )
 
 // Homography returns the plane-to-image homography H with
@@ -79,7 +81,7 @@ func Homography(src, dst [][2]float64) ([3][3]float64, error) {
 		return H, fmt.Errorf("%w: the best fit is singular (det %.3g): no homography maps these points", ErrDegenerate, m3det(hn))
 	}
 	// Undo the normalisations: H = Td⁻¹·Hn·Ts.
-	H = m3mul(td.inverse(), m3mul(hn, ts.matrix()))
+	H = calibration.MatMul(td.inverse(), calibration.MatMul(hn, ts.matrix()))
 	var norm float64
 	for i := range 3 {
 		for j := range 3 {

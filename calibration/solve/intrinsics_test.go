@@ -67,8 +67,8 @@ func boardViews(t testing.TB, rng *rand.Rand, cam *calibration.Camera, board []r
 		az := rng.Float64() * 2 * math.Pi
 		tilt := (s.minTilt + (s.maxTilt-s.minTilt)*rng.Float64()) * math.Pi / 180
 		spin := (rng.Float64()*2 - 1) * 25 * math.Pi / 180
-		R := m3mul(calibration.Rodrigues(r3.Vec{X: tilt * math.Cos(az), Y: tilt * math.Sin(az)}), calibration.Rodrigues(r3.Vec{Z: spin}))
-		pose := Pose{R: R, T: r3.Sub(c, m3vec(R, centre))}
+		R := calibration.MatMul(calibration.Rodrigues(r3.Vec{X: tilt * math.Cos(az), Y: tilt * math.Sin(az)}), calibration.Rodrigues(r3.Vec{Z: spin}))
+		pose := Pose{R: R, T: r3.Sub(c, calibration.MatVec(R, centre))}
 		pix, ok := render(rng, cam, pose, board, s.sigma)
 		if !ok {
 			continue

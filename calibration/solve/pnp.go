@@ -268,8 +268,8 @@ func (s *pnpSolver) planarInit(obj []r3.Vec, sh targetShape) (Pose, error) {
 	// X_plane = Pᵀ·(X − c) with P = [e1 e2 e3], so R = Rp·Pᵀ, T = t − R·c.
 	e := sh.axes
 	p := columns(e[0], e[1], e[2])
-	R := m3mul(rp, m3t(p))
-	T := r3.Sub(t, m3vec(R, sh.centroid))
+	R := calibration.MatMul(rp, calibration.Transpose(p))
+	T := r3.Sub(t, calibration.MatVec(R, sh.centroid))
 	return Pose{R: R, T: T}, nil
 }
 

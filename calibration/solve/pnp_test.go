@@ -75,7 +75,7 @@ func viewOf(t testing.TB, rng *rand.Rand, cam *calibration.Camera, obj []r3.Vec,
 }
 
 func rotationError(a, b [3][3]float64) float64 {
-	return r3.Norm(calibration.RotationVector(m3mul(a, m3t(b)))) * 180 / math.Pi
+	return r3.Norm(calibration.RotationVector(calibration.MatMul(a, calibration.Transpose(b)))) * 180 / math.Pi
 }
 
 // TestPnP measures PnP's errors over 20 random poses per target. The

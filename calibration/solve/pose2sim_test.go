@@ -3,48 +3,13 @@ package solve
 import (
 	"math"
 	"math/rand/v2"
-	"path/filepath"
 	"testing"
 
-	"github.com/BurntSushi/toml"
-	"github.com/athlete3d/athlete3d/calibration"
-	"github.com/athlete3d/athlete3d/internal/testenv"
 	"gonum.org/v1/gonum/spatial/r3"
-)
 
-// pose2simScene reads the Pose2Sim demo's four calibrated cameras and the
-// 8 surveyed scene points its Config.toml lists for the "scene" extrinsic
-// method (points an operator clicks in each camera's image).
-func pose2simScene(t *testing.T) ([]calibration.Camera, []r3.Vec) {
-	t.Helper()
-	dir := testenv.SharedData(t, "pose2sim-s00")
-	cams, err := calibration.ReadPose2SimFile(filepath.Join(dir, "S00_Calibration", "Calib_qualisys.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cfg struct {
-		Calibration struct {
-			Calculate struct {
-				Extrinsics struct {
-					Scene struct {
-						ObjectCoords3D [][3]float64 `toml:"object_coords_3d"`
-					}
-				}
-			}
-		}
-	}
-	if _, err := toml.DecodeFile(filepath.Join(dir, "Config.toml"), &cfg); err != nil {
-		t.Fatal(err)
-	}
-	var obj []r3.Vec
-	for _, p := range cfg.Calibration.Calculate.Extrinsics.Scene.ObjectCoords3D {
-		obj = append(obj, r3.Vec{X: p[0], Y: p[1], Z: p[2]})
-	}
-	if len(cams) != 4 || len(obj) != 8 {
-		t.Fatalf("got %d cameras and %d scene points, want 4 and 8", len(cams), len(obj))
-	}
-	return cams, obj
-}
+	"github.com/athlete3d/athlete3d/calibration"
+	"github.com/athlete3d/athlete3d/internal/pose2simtest"
+)
 
 // TestPnPPose2SimScene recovers the pose of each of the Pose2Sim demo's
 // real cameras (portrait 1088×1920, calibrated intrinsics and distortion,
@@ -53,7 +18,7 @@ func pose2simScene(t *testing.T) ([]calibration.Camera, []r3.Vec) {
 // The clicks are simulated by projecting the points through the camera:
 // exactly, then with 1 px of click noise, then with one click 20 px off.
 func TestPnPPose2SimScene(t *testing.T) {
-	cams, obj := pose2simScene(t)
+	cams, obj := pose2simtest.Scene(t)
 	rng := rand.New(rand.NewPCG(81, 82))
 	for _, cam := range cams {
 		t.Run(cam.Name, func(t *testing.T) {

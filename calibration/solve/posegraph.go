@@ -157,7 +157,7 @@ func InitialExtrinsics(cams []calibration.Camera, poses [][]FramePose, opt PoseG
 				if !ok {
 					continue
 				}
-				rs = append(rs, m3mul(pj.R, m3t(pi.R)))
+				rs = append(rs, calibration.MatMul(pj.R, calibration.Transpose(pi.R)))
 				ti, tj = append(ti, pi.T), append(tj, pj.T)
 				d = append(d, r3.Norm(pi.T), r3.Norm(pj.T))
 			}
@@ -174,7 +174,7 @@ func InitialExtrinsics(cams []calibration.Camera, poses [][]FramePose, opt PoseG
 			// times the board's distance.
 			ts := make([]r3.Vec, len(rs))
 			for k := range rs {
-				ts[k] = r3.Sub(tj[k], m3vec(r, ti[k]))
+				ts[k] = r3.Sub(tj[k], calibration.MatVec(r, ti[k]))
 			}
 			t, in := translationMean(ts, in)
 			n := count(in)
@@ -244,11 +244,11 @@ func InitialExtrinsics(cams []calibration.Camera, poses [][]FramePose, opt PoseG
 		parent, r, t := e.From, e.R, e.T
 		if e.From == c {
 			// Walk the edge backwards: X_from = Rᵀ·(X_to − T).
-			parent, r, t = e.To, m3t(e.R), r3.Scale(-1, m3tvec(e.R, e.T))
+			parent, r, t = e.To, calibration.Transpose(e.R), r3.Scale(-1, m3tvec(e.R, e.T))
 		}
 		pc := &g.Cameras[parent]
-		g.Cameras[c].R = m3mul(r, pc.R)
-		g.Cameras[c].T = r3.Add(m3vec(r, pc.T), t)
+		g.Cameras[c].R = calibration.MatMul(r, pc.R)
+		g.Cameras[c].T = r3.Add(calibration.MatVec(r, pc.T), t)
 	}
 
 	// Board→world per frame: X = R_cᵀ·(R_b·P + t_b − T_c), averaged.
@@ -266,7 +266,7 @@ func InitialExtrinsics(cams []calibration.Camera, poses [][]FramePose, opt PoseG
 		ts := make([]r3.Vec, len(cs))
 		for k, c := range cs {
 			b, cam := byCam[c][f], &g.Cameras[c]
-			rs[k] = m3mul(m3t(cam.R), b.R)
+			rs[k] = calibration.MatMul(calibration.Transpose(cam.R), b.R)
 			ts[k] = m3tvec(cam.R, r3.Sub(b.T, cam.T))
 		}
 		r, in, ok := rotationMean(rs)

@@ -23,7 +23,7 @@ func scenePoses(s *boardScene, deg, m, wild float64, seed uint64) [][]FramePose 
 		cam := &s.cams[c]
 		for _, v := range s.views[c] {
 			b := s.boards[v.Frame]
-			p := Pose{R: m3mul(cam.R, b.R), T: r3.Add(m3vec(cam.R, b.T), cam.T), RMS: 0.5}
+			p := Pose{R: calibration.MatMul(cam.R, b.R), T: r3.Add(calibration.MatVec(cam.R, b.T), cam.T), RMS: 0.5}
 			if rng.Float64() < wild {
 				p = jitterPose(p, r3.Vec{X: 0.25, Y: 0.156}, 20+20*rng.Float64(), 0.5, rng)
 			} else {
@@ -91,7 +91,7 @@ func TestInitialExtrinsics(t *testing.T) {
 			var worstBoard float64
 			for f, b := range g.Boards {
 				tb := s.boards[f]
-				want := Pose{R: m3mul(s.cams[0].R, tb.R), T: r3.Add(m3vec(s.cams[0].R, tb.T), s.cams[0].T)}
+				want := Pose{R: calibration.MatMul(s.cams[0].R, tb.R), T: r3.Add(calibration.MatVec(s.cams[0].R, tb.T), s.cams[0].T)}
 				worstBoard = math.Max(worstBoard, rotAngle(b.R, want.R)*180/math.Pi)
 			}
 			if tt.wild == 0 && worstBoard > 2 {
@@ -112,7 +112,7 @@ func TestRotationTranslationMean(t *testing.T) {
 		if i%10 == 3 {
 			deg, m = 30, 1 // outliers
 		}
-		rs = append(rs, m3mul(calibration.Rodrigues(r3.Scale(deg*math.Pi/180, randUnit(rng))), truth))
+		rs = append(rs, calibration.MatMul(calibration.Rodrigues(r3.Scale(deg*math.Pi/180, randUnit(rng))), truth))
 		ts = append(ts, r3.Add(tt, r3.Scale(m, randUnit(rng))))
 	}
 	r, in, ok := rotationMean(rs)

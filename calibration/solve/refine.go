@@ -367,7 +367,7 @@ func (p *refineProblem) linearize(sys *blockSystem) float64 {
 		o := &p.obs[i]
 		cam := &p.cams[o.cam]
 		X := p.pts[o.pt]
-		rx := m3vec(cam.R, X)
+		rx := calibration.MatVec(cam.R, X)
 		Xc := r3.Add(rx, cam.T)
 		u, v, J, ok := local[o.cam].ProjectJacobian(Xc)
 		if !ok {
@@ -408,7 +408,7 @@ func (p *refineProblem) tryStep(dc, dp []float64) float64 {
 			cr := p.cams[p.ref].Center()
 			off := r3.Add(r3.Sub(src.Center(), cr), r3.Add(r3.Scale(d[3], p.basis[0]), r3.Scale(d[4], p.basis[1])))
 			centre := r3.Add(cr, r3.Scale(p.scaleDist/r3.Norm(off), off))
-			dst.T = r3.Scale(-1, m3vec(dst.R, centre))
+			dst.T = r3.Scale(-1, calibration.MatVec(dst.R, centre))
 		} else {
 			dst.T = r3.Add(src.T, r3.Vec{X: d[3], Y: d[4], Z: d[5]})
 		}
@@ -605,7 +605,7 @@ func (p *refineProblem) heightScale(height float64, ids [2]int) (float64, error)
 	cr := p.cams[p.ref].Center()
 	for c := range p.cams {
 		centre := r3.Add(cr, r3.Scale(s, r3.Sub(p.cams[c].Center(), cr)))
-		p.cams[c].T = r3.Scale(-1, m3vec(p.cams[c].R, centre))
+		p.cams[c].T = r3.Scale(-1, calibration.MatVec(p.cams[c].R, centre))
 	}
 	for i := range p.pts {
 		p.pts[i] = r3.Add(cr, r3.Scale(s, r3.Sub(p.pts[i], cr)))

@@ -184,7 +184,7 @@ func TestRefineFromKeypoints(t *testing.T) {
 			for c := range s.cams {
 				got := res.Cameras[c]
 				centre := r3.Add(ref, r3.Scale(scale, r3.Sub(got.Center(), ref)))
-				got.T = r3.Scale(-1, m3vec(got.R, centre))
+				got.T = r3.Scale(-1, calibration.MatVec(got.R, centre))
 				deg, m := poseError(&got, &s.cams[c])
 				worstDeg, worstM = math.Max(worstDeg, deg), math.Max(worstM, m)
 				sdDeg, sdM = math.Max(sdDeg, res.RotationSD[c]), math.Max(sdM, res.CentreSD[c])
@@ -283,7 +283,7 @@ func TestRefineFromKeypointsPose2Sim(t *testing.T) {
 		deg, m := poseError(&fromQualisys.Cameras[c], &cams[c])
 		j := fromJitter.Cameras[c]
 		centre := r3.Add(ref, r3.Scale(scale, r3.Sub(j.Center(), ref)))
-		j.T = r3.Scale(-1, m3vec(j.R, centre))
+		j.T = r3.Scale(-1, calibration.MatVec(j.R, centre))
 		jDeg, jM := poseError(&j, &fromQualisys.Cameras[c])
 		t.Logf("camera %d: %.2f° %.0f mm from Qualisys (σ %.2f° %.0f mm); from 2° and 5 cm off, %.4f° %.2f mm from that",
 			c, deg, m*1000, fromQualisys.RotationSD[c], fromQualisys.CentreSD[c]*1000, jDeg, jM*1000)

@@ -5,6 +5,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/spatial/r3"
+
+	"github.com/athlete3d/athlete3d/calibration"
 )
 
 // schurProblem is a least-squares problem whose unknowns split into a few
@@ -395,9 +397,9 @@ func poseSD(cov *mat.SymDense, k int, R [3][3]float64, T r3.Vec, tangent *[2]r3.
 			J[i][4] = [3]float64{tangent[1].X, tangent[1].Y, tangent[1].Z}[i]
 		}
 	} else {
-		rt := m3t(R)
+		rt := calibration.Transpose(R)
 		tx := [3][3]float64{{0, -T.Z, T.Y}, {T.Z, 0, -T.X}, {-T.Y, T.X, 0}}
-		a := m3mul(rt, tx)
+		a := calibration.MatMul(rt, tx)
 		for i := range 3 {
 			for j := range 3 {
 				J[i][j] = -a[i][j]

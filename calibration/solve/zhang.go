@@ -5,6 +5,8 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/athlete3d/athlete3d/calibration"
 )
 
 // Limits on a closed-form starting camera: outside them the closed form
@@ -40,7 +42,7 @@ func zhang(views []View, used []int, width, height int, fixPP, square bool) (len
 		if err != nil {
 			return lens{}, fmt.Errorf("view %d %q: board homography: %w", v, views[v].Label, err)
 		}
-		hs = append(hs, frobeniusUnit(m3mul(norm, H)))
+		hs = append(hs, frobeniusUnit(calibration.MatMul(norm, H)))
 	}
 
 	var fx, fy, cx, cy float64

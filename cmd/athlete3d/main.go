@@ -23,6 +23,7 @@ func verbs() []verb {
 	return []verb{
 		{"pose", "find people and their 2D keypoints in images or video", runPose},
 		{"triangulate", "place recorded 2D keypoints from calibrated cameras in 3D", runTriangulate},
+		{"calibrate", "calibrate cameras from boards, surveyed points or the athletes; convert calibration files", runCalibrate},
 		{"models", "fetch, convert and inspect the pose networks", runModels},
 	}
 }
