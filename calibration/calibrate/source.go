@@ -33,8 +33,9 @@ func isImage(path string) bool { return imageExts[strings.ToLower(filepath.Ext(p
 // order given. Any other file is taken for a video.
 //
 // The name is name when given, else the video's base name without its
-// extension, else the first directory's base name, else the first image's
-// base name without its extension.
+// extension, else the first directory's base name, else what the images'
+// names share (left01.jpg, left02.jpg, … make "left"), else the first
+// image's name without its extension.
 //
 // A missing path, an empty directory, a video given with other paths or
 // no path at all give an error wrapping ErrInput that names the path.
@@ -77,7 +78,7 @@ func NewSource(name string, paths ...string) (Source, error) {
 		case dirName != "":
 			src.Name = dirName
 		default:
-			src.Name = baseName(src.Images[0])
+			src.Name = imagesName(src.Images)
 		}
 	}
 	return src, nil
@@ -117,6 +118,27 @@ func sortedExts() []string {
 func baseName(path string) string {
 	b := filepath.Base(path)
 	return strings.TrimSuffix(b, filepath.Ext(b))
+}
+
+// imagesName returns the start the images' base names share, without the
+// frame numbers and separators that end it, or the first image's base name
+// when they share nothing.
+func imagesName(images []string) string {
+	first := baseName(images[0])
+	common := first
+	for _, p := range images[1:] {
+		b := baseName(p)
+		n := 0
+		for n < len(common) && n < len(b) && common[n] == b[n] {
+			n++
+		}
+		common = common[:n]
+	}
+	common = strings.TrimRight(common, "0123456789_-. ")
+	if common == "" {
+		return first
+	}
+	return common
 }
 
 // where names the recording in messages: the video, or the first image's

@@ -29,6 +29,7 @@ func TestNewSource(t *testing.T) {
 	touch("shots/.hidden.jpg")
 	touch("shots/sub/d.jpg")
 	loose := touch("loose/img_07.jpeg")
+	left1, left2 := touch("stereo/left01.jpg"), touch("stereo/left02.jpg")
 	if err := os.MkdirAll(filepath.Join(dir, "empty"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -46,6 +47,8 @@ func TestNewSource(t *testing.T) {
 		{"directory sorted, images only, case-insensitive", "", []string{filepath.Join(dir, "shots")},
 			Source{Name: "shots", Images: []string{a, b, c}}, ""},
 		{"files keep their order", "", []string{c, a}, Source{Name: "c", Images: []string{c, a}}, ""},
+		{"files named by what they share", "", []string{left1, left2}, Source{Name: "left", Images: []string{left1, left2}}, ""},
+		{"one file", "", []string{loose}, Source{Name: "img", Images: []string{loose}}, ""},
 		{"file then directory", "", []string{loose, filepath.Join(dir, "shots")},
 			Source{Name: "shots", Images: []string{loose, a, b, c}}, ""},
 		{"missing path", "", []string{filepath.Join(dir, "none.mp4")}, Source{}, "none.mp4"},
