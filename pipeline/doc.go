@@ -12,6 +12,14 @@
 // (calibrate.Refine, calibrate.CheckKeypoints), associating each person
 // across the cameras with the rough calibration to be refined;
 // HeightPoints says which keypoints stand for an upright athlete's height.
-// The live graph (grabbers, worker pool, frameset sync, backpressure)
-// joins it here.
+//
+// The live graph is being built here. Its first pieces: View, one camera's
+// 2D people at one capture time, as the pose step hands them on; and
+// Syncer (sync.go), which groups the cameras' views into FrameSets by
+// capture time within a tolerance. Offline it waits for every camera and
+// loses nothing; live it sends a set once the capture clock has passed it
+// by a latency budget, and drops and counts views that come later. Views
+// and sets are lent: the holder calls Release, which returns them to their
+// pools, so the steady state allocates nothing (TestSyncAllocs,
+// BenchmarkSync). Grabbers live in pipeline/capture.
 package pipeline
