@@ -24,6 +24,10 @@ type View struct {
 	Time time.Duration
 	// People are the people found, with Detection.Camera set to Camera.
 	People []fusion.Detection
+	// End marks the camera's end instead of a frame: its input is over
+	// (end of file, camera removed) and no view of it follows. An End view
+	// carries nothing else that counts.
+	End bool
 
 	release func(*View)
 }

@@ -98,7 +98,7 @@ var ErrCamera = errors.New("sync: camera out of range")
 
 // Add takes v into a set and returns the sets now ready. A view that
 // cannot be used (late, or out of its camera's order) is released and
-// counted. The Syncer owns v from here on; the set that holds it lends it
+// counted; an End view is released and ends its camera (End). The Syncer owns v from here on; the set that holds it lends it
 // on.
 func (s *Syncer) Add(v *View) ([]*FrameSet, error) {
 	s.ready = s.ready[:0]
@@ -106,6 +106,10 @@ func (s *Syncer) Add(v *View) ([]*FrameSet, error) {
 	if c < 0 || c >= s.cfg.Cameras {
 		v.Release()
 		return s.ready, fmt.Errorf("%w: view of camera %d, rig of %d", ErrCamera, c, s.cfg.Cameras)
+	}
+	if v.End {
+		v.Release()
+		return s.End(c), nil
 	}
 	if s.late(v) {
 		s.stats.Late[c]++

@@ -145,7 +145,7 @@ func TestSyncOfflineWaits(t *testing.T) {
 		t.Fatalf("camera 1's first view: got %d sets, want the first, complete", len(sets))
 	}
 	sets[0].Release()
-	sets = s.End(1)
+	sets, _ = s.Add(&View{Camera: 1, End: true})
 	if len(sets) != 99 {
 		t.Fatalf("camera 1 ended: got %d sets, want the 99 waiting", len(sets))
 	}
