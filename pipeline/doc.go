@@ -21,5 +21,11 @@
 // by a latency budget, and drops and counts views that come later. Views
 // and sets are lent: the holder calls Release, which returns them to their
 // pools, so the steady state allocates nothing (TestSyncAllocs,
-// BenchmarkSync). Grabbers live in pipeline/capture.
+// BenchmarkSync). Engine (engine.go) runs the graph behind the view
+// sources (ViewSource: grabbers with the pose step, a synthetic rig):
+// sync, fusion and each athlete's live metrics in one goroutine that owns
+// them, then a fan-out of the Fused frames to the sinks, each behind its
+// own bounded queue (live, a slow sink loses its oldest frames, counted;
+// offline, it sets the pace). Fused frames are shared by the sinks and
+// counted back with Release. Grabbers live in pipeline/capture.
 package pipeline
