@@ -214,10 +214,12 @@ func TestEngineOffline(t *testing.T) {
 func TestEngineLiveSlowSink(t *testing.T) {
 	noLeak(t)
 	cams := testRig(t)
-	src := []pipeline.ViewSource{&walkers{cams: cams, mine: []int{0, 1, 2, 3}, frames: 100, rate: 50, speeds: []float64{8}}}
-	slow := &memSink{slow: 20 * time.Millisecond}
+	// The cameras deliver a frame set every 8 ms; the slow sink takes
+	// 30 ms a frame.
+	src := []pipeline.ViewSource{&walkers{cams: cams, mine: []int{0, 1, 2, 3}, frames: 100, rate: 50, speeds: []float64{8}, delay: 2 * time.Millisecond}}
+	slow := &memSink{slow: 30 * time.Millisecond}
 	fast := &memSink{}
-	e, err := pipeline.NewEngine(pipeline.EngineConfig{Cameras: cams, Set: &skeleton.COCO17, Rate: 50, Live: true, SinkQueue: 4},
+	e, err := pipeline.NewEngine(pipeline.EngineConfig{Cameras: cams, Set: &skeleton.COCO17, Rate: 50, Live: true, SinkQueue: 8},
 		src, []pipeline.Sink{slow, fast})
 	if err != nil {
 		t.Fatal(err)
