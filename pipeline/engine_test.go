@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"runtime"
@@ -298,6 +299,46 @@ func TestEngineConfigErrors(t *testing.T) {
 	} {
 		if _, err := pipeline.NewEngine(tt.cfg, tt.srcs, nil); err == nil {
 			t.Errorf("%s: got no error", tt.name)
+		}
+	}
+}
+
+// TestJSONLSink: the engine's frames written as the triangulate verb's
+// JSONL stream, one line per frame with the athletes' joints and speeds.
+func TestJSONLSink(t *testing.T) {
+	cams := testRig(t)
+	var buf strings.Builder
+	sink := pipeline.NewJSONLWriterSink("jsonl memory", &buf, &skeleton.COCO17)
+	src := []pipeline.ViewSource{&walkers{cams: cams, mine: []int{0, 1, 2, 3}, frames: 100, rate: 50, speeds: []float64{8}}}
+	e, err := pipeline.NewEngine(pipeline.EngineConfig{Cameras: cams, Set: &skeleton.COCO17, Rate: 50}, src, []pipeline.Sink{sink})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 100 {
+		t.Fatalf("got %d lines, want 100", len(lines))
+	}
+	for i, l := range lines {
+		var fr struct {
+			Frame    int     `json:"frame"`
+			T        float64 `json:"t"`
+			Athletes []struct {
+				ID     int                   `json:"id"`
+				Joints map[string][3]float64 `json:"joints"`
+				Speed  *float64              `json:"speed"`
+			} `json:"athletes"`
+		}
+		if err := json.Unmarshal([]byte(l), &fr); err != nil {
+			t.Fatalf("line %d: %v: %s", i, err, l)
+		}
+		if fr.Frame != i || math.Abs(fr.T-float64(i)/50) > 1e-6 || len(fr.Athletes) != 1 {
+			t.Fatalf("line %d: frame %d at %v s with %d athletes", i, fr.Frame, fr.T, len(fr.Athletes))
+		}
+		if a := fr.Athletes[0]; i >= 60 && (a.Speed == nil || math.Abs(*a.Speed-8) > 0.08 || len(a.Joints) != 17) {
+			t.Fatalf("line %d: athlete %+v, want 17 joints at 8 m/s", i, a)
 		}
 	}
 }
