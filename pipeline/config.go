@@ -89,6 +89,10 @@ type FusionConfig struct {
 	MaxError float64 `toml:"max_error"`
 	// Smooth runs each track through a One Euro filter.
 	Smooth bool `toml:"smooth"`
+	// IgnoreDistortion triangulates without undistorting the keypoints,
+	// as Pose2Sim does: for calibrations whose distortion figures are not
+	// OpenCV coefficients (the Pose2Sim demo's Qualisys file).
+	IgnoreDistortion bool `toml:"ignore_distortion"`
 	// ToleranceMS is how far apart, ms, the capture times of one frame set
 	// may be; 0 means half a frame period.
 	ToleranceMS float64 `toml:"sync_tolerance_ms"`
