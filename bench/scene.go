@@ -16,15 +16,20 @@ import (
 // scene; a negative noise, rate or count means none (zero is the
 // default).
 type SceneConfig struct {
-	// Run is a name from Runs or the path of a .trc file of the same marker
-	// set with static.trc beside it; "" means "run0900cms".
+	// Run is a name from Runs, the path of a .trc file of the same marker
+	// set with static.trc beside it, or Procedural (the runner of Runner,
+	// which needs no data); "" means "run0900cms".
 	Run string
-	// Dir is the folder of the runs; "" means DefaultDir.
+	// Dir is the folder of the runs; "" means DefaultDir. Procedural
+	// does not use it.
 	Dir string
+	// Runner configures the procedural runner when Run is Procedural;
+	// zero fields take NewRunner's defaults.
+	Runner RunnerConfig
 	// Set is the keypoint set of the detections; nil means COCO17.
 	Set *skeleton.Set
-	// Rate is the camera frame rate, Hz, at most the mocap's 250; 0 means
-	// 50.
+	// Rate is the camera frame rate, Hz, at most the mocap's 250 (any,
+	// procedural); 0 means 50.
 	Rate float64
 	// Cameras is the number of cameras, 2 to 32; 0 means 8.
 	Cameras int
@@ -47,7 +52,7 @@ type SceneConfig struct {
 	Athletes int
 	// LaneWidth is the distance between lane centres, m; 0 means 1.22.
 	LaneWidth float64
-	// Stagger is how much further into the mocap each athlete is than the
+	// Stagger is how much further into the run each athlete is than the
 	// one in the lane before, s; 0 means 0.07 (about 0.65 m at 9.5 m/s).
 	Stagger float64
 	// Seed seeds the noise; scenes with the same config are identical.
@@ -115,7 +120,7 @@ func (c SceneConfig) withDefaults() (SceneConfig, error) {
 type Scene struct {
 	Set     *skeleton.Set
 	Rate    float64 // frames per second
-	Run     string  // the mocap trial
+	Run     string  // the mocap trial, or Procedural
 	Cameras []calibration.Camera
 	Frames  []SceneFrame
 	Truth   []AthleteTruth // indexed by athlete ID
@@ -169,31 +174,104 @@ type Keypoint2 struct {
 type AthleteTruth struct {
 	ID   int
 	Lane int // 0 is the lane nearest the main stand (lowest y)
-	// Offset is added to the levelled mocap to put the athlete in its
-	// lane (m).
+	// Offset is added to the levelled mocap (or the runner) to put the
+	// athlete in its lane (m).
 	Offset r3.Vec
-	// TimeShift is the mocap time at the scene's start (s).
+	// TimeShift is the mocap's (or the runner's) time at the scene's
+	// start (s).
 	TimeShift float64
 	// Joints holds, per frame, the world position of every joint (m); NaN
-	// for the joints the markers cannot give (see JointCentres).
+	// for the joints the markers cannot give (see JointCentres; the
+	// runner gives all but unknown names).
 	Joints [][]r3.Vec
 	// Gait holds the complete contacts and steps inside the scene, in
 	// scene time, and the run's speed.
 	Gait Gait
 }
 
-// NewSprintScene builds a scene from a sprint mocap run: the joint
-// centres of cfg.Set at 250 Hz (JointCentres), resampled to cfg.Rate by
-// Catmull–Rom cubics, copied into cfg.Athletes adjacent lanes (athlete k
-// in lane k, TimeShift k·Stagger further into the run), filmed by
-// NewRig(cfg.Cameras), with the detection errors of SceneConfig. All
-// athletes run through every frame, so the scene lasts the run less
-// (Athletes−1)·Stagger.
+// NewSprintScene builds a scene from a sprint mocap run or, with Run
+// Procedural, from the procedural runner (NewRunner with cfg.Runner): the
+// joint centres of cfg.Set (JointCentres, resampled to cfg.Rate by
+// Catmull–Rom cubics; the runner's at the frame times exactly), copied
+// into cfg.Athletes adjacent lanes (athlete k in lane k, TimeShift
+// k·Stagger further into the run), filmed by NewRig(cfg.Cameras), with the
+// detection errors of SceneConfig. All athletes run through every frame,
+// so the scene lasts the run less (Athletes−1)·Stagger.
 func NewSprintScene(cfg SceneConfig) (*Scene, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
+	var mo *motion
+	if cfg.Run == Procedural {
+		mo, err = runnerMotion(cfg)
+	} else {
+		mo, err = mocapMotion(cfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	span := mo.t1 - mo.t0
+	dur := span - float64(cfg.Athletes-1)*cfg.Stagger
+	nf := int(math.Floor(dur*cfg.Rate+1e-9)) + 1
+	if dur < 0 || nf < 2 {
+		return nil, fmt.Errorf("%d athletes %v s apart leave no time of the %.2f s run: %w", cfg.Athletes, cfg.Stagger, span, ErrConfig)
+	}
+	nj := cfg.Set.Len()
+	sc := &Scene{Set: cfg.Set, Rate: cfg.Rate, Run: mo.name, Frames: make([]SceneFrame, nf)}
+	for f := range sc.Frames {
+		sc.Frames[f].Time = float64(f) / cfg.Rate
+	}
+	sec := Section{X0: math.Inf(1), X1: math.Inf(-1), Y0: -0.6, Y1: float64(cfg.Athletes-1)*cfg.LaneWidth + 0.6}
+	for k := range cfg.Athletes {
+		at := AthleteTruth{
+			ID: k, Lane: k, TimeShift: mo.t0 + float64(k)*cfg.Stagger,
+			Offset: r3.Vec{Y: float64(k)*cfg.LaneWidth - mo.midY},
+			Joints: make([][]r3.Vec, nf),
+		}
+		for f := range at.Joints {
+			js := mo.jointsTo(make([]r3.Vec, nj), at.TimeShift+sc.Frames[f].Time)
+			for j := range js {
+				js[j] = r3.Add(js[j], at.Offset)
+				if !isNaN(js[j]) {
+					sec.X0, sec.X1 = math.Min(sec.X0, js[j].X), math.Max(sec.X1, js[j].X)
+				}
+			}
+			at.Joints[f] = js
+		}
+		at.Gait = mo.gait(at.TimeShift, dur, at.Offset)
+		sc.Truth = append(sc.Truth, at)
+	}
+	if math.IsInf(sec.X0, 0) {
+		return nil, fmt.Errorf("keypoint set %q: no joint the %s run gives: %w", cfg.Set.Name, mo.name, ErrConfig)
+	}
+	if sc.Cameras, err = NewRig(cfg.Cameras, sec); err != nil {
+		return nil, err
+	}
+	newDetector(cfg).detect(sc)
+	return sc, nil
+}
+
+// motion is what a scene films: one athlete's joints over a span of time
+// and the truth of its gait.
+type motion struct {
+	name   string
+	t0, t1 float64 // the span with joints
+	// jointsTo fills dst with the joints of the scene's set at time t
+	// (t0 ≤ t ≤ t1) and returns it.
+	jointsTo func(dst []r3.Vec, t float64) []r3.Vec
+	// gait returns the gait of an athlete who starts the scene at time
+	// shift, in scene time, for a scene of dur seconds, its positions
+	// moved by off.
+	gait func(shift, dur float64, off r3.Vec) Gait
+	// midY is the y of the athlete's line of running, which goes to the
+	// lane's centre.
+	midY float64
+}
+
+// mocapMotion is a sprint mocap trial: joint centres at the mocap rate,
+// resampled by Catmull–Rom cubics.
+func mocapMotion(cfg SceneConfig) (*motion, error) {
 	trial, err := LoadTrial(cfg.Dir, cfg.Run)
 	if err != nil {
 		return nil, err
@@ -205,66 +283,54 @@ func NewSprintScene(cfg SceneConfig) (*Scene, error) {
 	if err != nil {
 		return nil, err
 	}
-	gait, err := trial.Gait()
+	g, err := trial.Gait()
 	if err != nil {
 		return nil, err
 	}
-	t0 := trial.Times[0]
-	span := trial.Times[trial.Len()-1] - t0
-	dur := span - float64(cfg.Athletes-1)*cfg.Stagger
-	nf := int(math.Floor(dur*cfg.Rate+1e-9)) + 1
-	if dur < 0 || nf < 2 {
-		return nil, fmt.Errorf("%d athletes %v s apart leave no time of the %.2f s run: %w", cfg.Athletes, cfg.Stagger, span, ErrConfig)
-	}
-
 	// Per joint trajectories at the mocap rate, for interpolation.
-	nj := cfg.Set.Len()
-	traj := make([][]r3.Vec, nj)
+	traj := make([][]r3.Vec, cfg.Set.Len())
 	for j := range traj {
 		traj[j] = make([]r3.Vec, trial.Len())
 		for f := range joints {
 			traj[j][f] = joints[f][j]
 		}
 	}
-	meanY := 0.0
-	for _, c := range gait.Contacts {
-		meanY += c.Position.Y
+	t0 := trial.Times[0]
+	midY := 0.0
+	for _, c := range g.Contacts {
+		midY += c.Position.Y
 	}
-	meanY /= float64(len(gait.Contacts))
-
-	sc := &Scene{Set: cfg.Set, Rate: cfg.Rate, Run: trial.Name, Frames: make([]SceneFrame, nf)}
-	for f := range sc.Frames {
-		sc.Frames[f].Time = float64(f) / cfg.Rate
-	}
-	sec := Section{X0: math.Inf(1), X1: math.Inf(-1), Y0: -0.6, Y1: float64(cfg.Athletes-1)*cfg.LaneWidth + 0.6}
-	for k := range cfg.Athletes {
-		at := AthleteTruth{
-			ID: k, Lane: k, TimeShift: t0 + float64(k)*cfg.Stagger,
-			Offset: r3.Vec{Y: float64(k)*cfg.LaneWidth - meanY},
-			Joints: make([][]r3.Vec, nf),
-		}
-		for f := range at.Joints {
-			fi := (at.TimeShift + sc.Frames[f].Time - t0) * trial.Rate
-			js := make([]r3.Vec, nj)
-			for j := range js {
-				js[j] = r3.Add(catmullRom(traj[j], min(fi, float64(trial.Len()-1))), at.Offset)
-				if !isNaN(js[j]) {
-					sec.X0, sec.X1 = math.Min(sec.X0, js[j].X), math.Max(sec.X1, js[j].X)
-				}
+	midY /= float64(len(g.Contacts)) // Gait found two at least
+	return &motion{
+		name: trial.Name, t0: t0, t1: trial.Times[trial.Len()-1],
+		jointsTo: func(dst []r3.Vec, t float64) []r3.Vec {
+			fi := (t - t0) * trial.Rate
+			for j := range dst {
+				dst[j] = catmullRom(traj[j], min(fi, float64(trial.Len()-1)))
 			}
-			at.Joints[f] = js
-		}
-		at.Gait = shiftGait(gait, at.TimeShift, dur, at.Offset)
-		sc.Truth = append(sc.Truth, at)
-	}
-	if math.IsInf(sec.X0, 0) {
-		return nil, fmt.Errorf("keypoint set %q: no joint the markers give: %w", cfg.Set.Name, ErrConfig)
-	}
-	if sc.Cameras, err = NewRig(cfg.Cameras, sec); err != nil {
+			return dst
+		},
+		gait: func(shift, dur float64, off r3.Vec) Gait { return shiftGait(g, shift, dur, off) },
+		midY: midY, // the mean contact
+	}, nil
+}
+
+// runnerMotion is the procedural runner of cfg.Runner.
+func runnerMotion(cfg SceneConfig) (*motion, error) {
+	r, err := NewRunner(cfg.Runner)
+	if err != nil {
 		return nil, err
 	}
-	newDetector(cfg).detect(sc)
-	return sc, nil
+	return &motion{
+		name: Procedural, t0: 0, t1: r.cfg.Duration,
+		jointsTo: func(dst []r3.Vec, t float64) []r3.Vec { return r.JointsTo(dst, cfg.Set, t) },
+		gait: func(shift, dur float64, off r3.Vec) Gait {
+			// The speed over the athlete's own window: the runner
+			// accelerates, so later athletes run faster.
+			return shiftGait(r.gaitIn(shift, shift+dur), shift, dur, off)
+		},
+		midY: 0, // the feet land either side of y = 0
+	}, nil
 }
 
 // shiftGait moves a trial's gait into scene time (trial time − shift) and
