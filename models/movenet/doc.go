@@ -10,10 +10,15 @@
 //     one batch; the outputs are mapped back to image pixels.
 //   - Detector: CenterNet on the whole frame resized to 512x512; person boxes
 //     after non-maximum suppression.
-//   - Tracker: the detector runs on the first frame, when someone is lost and
-//     every DetectEvery frames; in between each person's next crop comes from
+//   - TrackState: one sequence's (one camera's) tracking state. The
+//     detector runs on the first frame, when someone is lost and every
+//     DetectEvery frames; in between each person's next crop comes from
 //     their keypoints in the previous frame (centred on the hips, sized by
-//     torso and body extent).
+//     torso and body extent). It holds no model: Track takes the Estimator
+//     and Detector to run, so a pool of workers with their own sessions can
+//     advance many cameras' states (package pipeline/pose).
+//   - Tracker: a TrackState with an Estimator and a Detector of its own, for
+//     one sequence (the pose verb).
 //
 // # Coordinates
 //
@@ -25,7 +30,9 @@
 //
 // Each Estimator, Detector and Tracker owns its ONNX Runtime session, its
 // tensors and its scratch images; none is safe for concurrent use, so give
-// each worker its own. Results returned as slices belong to the callee and
-// are overwritten by the next call. In steady state Estimate and Track
+// each worker its own. A TrackState owns only its tracks and result
+// buffers; it may move between goroutines but takes one frame at a time,
+// in order. Results returned as slices belong to the callee and are
+// overwritten by the next call. In steady state Estimate and Track
 // allocate nothing on the Go heap. Close releases the sessions and images.
 package movenet

@@ -15,6 +15,9 @@ import (
 // InputSize is the side of MoveNet Lightning's square input, in pixels.
 const InputSize = 192
 
+// DefaultBatch is an Estimator's batch size when its config leaves it zero.
+const DefaultBatch = 4
+
 const (
 	inputName  = "input:0"
 	outputName = "Identity:0"
@@ -36,7 +39,8 @@ type EstimatorConfig struct {
 	// Model is the MoveNet ONNX file; default the converted model in the
 	// cache (models.ModelPath("movenet-lightning.onnx")).
 	Model string
-	// Batch is the most crops one Estimate call runs together; default 4.
+	// Batch is the most crops one Estimate call runs together; default
+	// DefaultBatch.
 	Batch int
 	// Threads is ONNX Runtime's intra-op thread count; 0 lets it choose.
 	Threads int
@@ -59,7 +63,7 @@ func NewEstimator(cfg EstimatorConfig) (*Estimator, error) {
 		cfg.Model = models.ModelPath("movenet-lightning.onnx")
 	}
 	if cfg.Batch == 0 {
-		cfg.Batch = 4
+		cfg.Batch = DefaultBatch
 	}
 	if cfg.Batch < 0 || cfg.Threads < 0 {
 		return nil, fmt.Errorf("movenet: batch %d and threads %d must not be negative", cfg.Batch, cfg.Threads)

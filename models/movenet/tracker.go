@@ -18,7 +18,8 @@ type Person struct {
 	Pose  Pose
 }
 
-// TrackerConfig configures a Tracker. The zero value is the default.
+// TrackerConfig configures a Tracker, or a TrackState and the models that
+// advance it. The zero value is the default.
 type TrackerConfig struct {
 	Estimator EstimatorConfig
 	Detector  DetectorConfig
@@ -40,31 +41,27 @@ type TrackerConfig struct {
 	CropScale float32
 }
 
-type track struct {
-	id   int
-	crop Crop // where to look in the next frame
-	box  Box  // where the person was last seen
-}
-
 // Tracker finds people with the detector, then follows each with crops
 // driven by its own keypoints from the previous frame, as MoveNet's authors
 // do: the detector runs only to find people, not every frame. All crops of a
-// frame run in one batch. A Tracker is not safe for concurrent use.
+// frame run in one batch.
+//
+// A Tracker is one sequence's TrackState with an Estimator and a Detector
+// of its own: the convenience for a single camera. A pool of workers serving
+// several cameras keeps one TrackState per camera and advances it with the
+// worker's own models instead. A Tracker is not safe for concurrent use.
 type Tracker struct {
-	cfg    TrackerConfig
-	est    *Estimator
-	det    *Detector
-	tracks []track
-	crops  []Crop
-	poses  []Pose
-	people []Person
-	frame  int
-	lost   bool
-	nextID int
+	est   *Estimator
+	det   *Detector
+	state *TrackState
 }
 
 // NewTracker loads both models.
 func NewTracker(cfg TrackerConfig) (*Tracker, error) {
+	state, err := NewTrackState(cfg)
+	if err != nil {
+		return nil, err
+	}
 	est, err := NewEstimator(cfg.Estimator)
 	if err != nil {
 		return nil, err
@@ -74,116 +71,17 @@ func NewTracker(cfg TrackerConfig) (*Tracker, error) {
 		est.Close()
 		return nil, err
 	}
-	if cfg.MaxPeople == 0 || cfg.MaxPeople > est.Batch() {
-		cfg.MaxPeople = est.Batch()
-	}
-	if cfg.DetectEvery == 0 {
-		cfg.DetectEvery = 30
-	}
-	if cfg.MinScore == 0 {
-		cfg.MinScore = 0.25
-	}
-	if cfg.KeypointScore == 0 {
-		cfg.KeypointScore = 0.3
-	}
-	if cfg.CropScale == 0 {
-		cfg.CropScale = 1.25
-	}
-	return &Tracker{
-		cfg:    cfg,
-		est:    est,
-		det:    det,
-		tracks: make([]track, 0, cfg.MaxPeople),
-		crops:  make([]Crop, 0, cfg.MaxPeople),
-		poses:  make([]Pose, cfg.MaxPeople),
-		people: make([]Person, 0, cfg.MaxPeople),
-		nextID: 1,
-	}, nil
+	return &Tracker{est: est, det: det, state: state}, nil
 }
 
 // Track finds the people in the next frame of a sequence. The returned
 // slice is the tracker's own and is overwritten by the next call.
 func (t *Tracker) Track(img gocv.Mat) ([]Person, error) {
-	if len(t.tracks) == 0 || t.lost || t.frame%t.cfg.DetectEvery == 0 {
-		if err := t.detect(img); err != nil {
-			return nil, err
-		}
-	}
-	t.frame++
-	t.lost = false
-	t.crops = t.crops[:0]
-	for _, tr := range t.tracks {
-		t.crops = append(t.crops, tr.crop)
-	}
-	if err := t.est.Estimate(t.poses, img, t.crops); err != nil {
-		return nil, err
-	}
-
-	t.people = t.people[:0]
-	kept := t.tracks[:0]
-	for i, tr := range t.tracks {
-		p := Person{ID: tr.id, Pose: t.poses[i]}
-		p.Score = meanScore(&p.Pose)
-		box, ok := keypointBox(&p.Pose, t.cfg.KeypointScore)
-		if p.Score < t.cfg.MinScore || !ok || t.duplicate(box) {
-			t.lost = true
-			continue
-		}
-		p.Box = box
-		tr.box = Box{X: box[0], Y: box[1], W: box[2], H: box[3]}
-		tr.crop = followCrop(&p.Pose, t.cfg.KeypointScore, tr.crop)
-		kept = append(kept, tr)
-		t.people = append(t.people, p)
-	}
-	t.tracks = kept
-	return t.people, nil
-}
-
-// duplicate reports whether box overlaps a person already kept this frame
-// (two tracks that converged on one person).
-func (t *Tracker) duplicate(box [4]float32) bool {
-	b := Box{X: box[0], Y: box[1], W: box[2], H: box[3]}
-	for _, p := range t.people {
-		if b.IoU(Box{X: p.Box[0], Y: p.Box[1], W: p.Box[2], H: p.Box[3]}) > 0.5 {
-			return true
-		}
-	}
-	return false
-}
-
-// detect runs the detector and starts a track for each person that no
-// current track covers, best first, up to MaxPeople.
-func (t *Tracker) detect(img gocv.Mat) error {
-	boxes, err := t.det.Detect(img)
-	if err != nil {
-		return err
-	}
-	for _, b := range boxes {
-		if len(t.tracks) == t.cfg.MaxPeople {
-			break
-		}
-		covered := false
-		for _, tr := range t.tracks {
-			if b.IoU(tr.box) > 0.4 {
-				covered = true
-				break
-			}
-		}
-		if !covered {
-			c := CropAround(b.X, b.Y, b.W, b.H, t.cfg.CropScale)
-			t.tracks = append(t.tracks, track{id: t.nextID, crop: c, box: b})
-			t.nextID++
-		}
-	}
-	return nil
+	return t.state.Track(img, t.est, t.det)
 }
 
 // Reset forgets every track, as at a cut between unrelated frames.
-func (t *Tracker) Reset() {
-	t.tracks = t.tracks[:0]
-	t.frame = 0
-	t.lost = false
-}
+func (t *Tracker) Reset() { t.state.Reset() }
 
 // Close releases both models.
 func (t *Tracker) Close() error {
