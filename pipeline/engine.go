@@ -121,6 +121,9 @@ type Engine struct {
 	fuse    *fusion.Stage
 	live    map[int]*kinematics.Live
 	frame   kinematics.Frame
+	// maxError is the reprojection error, px, above which a fused joint
+	// does not enter the metrics: the triangulator's view-rejection bound.
+	maxError float64
 
 	mu        sync.Mutex
 	free      []*Fused
@@ -179,8 +182,13 @@ func NewEngine(cfg EngineConfig, sources []ViewSource, sinks []Sink) (*Engine, e
 		return nil, fmt.Errorf("engine: sink queue %d must be positive", cfg.SinkQueue)
 	}
 	n := cfg.Set.Len()
+	maxError := fc.Triangulator.MaxError
+	if maxError == 0 {
+		maxError = 15 // the triangulator's default
+	}
 	return &Engine{
-		cfg: cfg, sources: sources, sinks: sinks, sync: syncer, fuse: stage,
+		maxError: maxError,
+		cfg:      cfg, sources: sources, sinks: sinks, sync: syncer, fuse: stage,
 		live:    map[int]*kinematics.Live{},
 		frame:   kinematics.Frame{Joints: make([]r3.Vec, n), OK: make([]bool, n)},
 		dropped: make([]atomic.Int64, len(sinks)),
@@ -366,8 +374,11 @@ func (e *Engine) measure(f *Fused, people []fusion.Skeleton3) error {
 				}
 				e.live[p.ID] = l
 			}
+			// A joint left with views that disagree (two views, so none
+			// could be rejected) is no measurement: one such foot would
+			// set the ground level.
 			for j, jt := range p.Joints {
-				e.frame.Joints[j], e.frame.OK[j] = jt.P, jt.OK
+				e.frame.Joints[j], e.frame.OK[j] = jt.P, jt.OK && jt.Error <= e.maxError
 			}
 			e.frame.T = f.Time.Seconds()
 			s, err := l.Update(e.frame)
