@@ -27,5 +27,7 @@
 // them, then a fan-out of the Fused frames to the sinks, each behind its
 // own bounded queue (live, a slow sink loses its oldest frames, counted;
 // offline, it sets the pace). Fused frames are shared by the sinks and
-// counted back with Release. Grabbers live in pipeline/capture.
+// counted back with Release. The cameras' frames come from grabbers
+// (pipeline/capture) through the pose worker pool (pipeline/pose, a
+// ViewSource); config.go reads the run's configuration file.
 package pipeline

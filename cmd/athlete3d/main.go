@@ -21,6 +21,7 @@ type verb struct {
 
 func verbs() []verb {
 	return []verb{
+		{"run", "run the pipeline a configuration file describes: cameras to fused 3D frames", runRun},
 		{"pose", "find people and their 2D keypoints in images or video", runPose},
 		{"triangulate", "place recorded 2D keypoints from calibrated cameras in 3D", runTriangulate},
 		{"calibrate", "calibrate cameras from boards, surveyed points or the athletes; convert calibration files", runCalibrate},
