@@ -238,7 +238,9 @@ func (r *pipelineRun) downCameras() []string {
 		return down
 	}
 	for i, c := range r.pose.Stats().Cameras {
-		if !c.Capture.Up && c.Capture.Frames > 0 || c.Capture.LastError != "" && !c.Capture.Up {
+		// Down: not delivering after it had, or after a failure; a camera
+		// still opening is not down yet.
+		if !c.Capture.Up && (c.Capture.Frames > 0 || c.Capture.LastError != "") {
 			down = append(down, r.cams[i].Name)
 		}
 	}

@@ -276,3 +276,40 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// TestRunMetrics: after a run, /metrics' text names every family once,
+// with the run's counts.
+func TestRunMetrics(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "run.toml")
+	writeFile(t, path, "[synthetic]\nurl = \"synthetic://sprint?cams=4&athletes=1&dur=1\"\n[[sink]]\ntype = \"jsonl\"\npath = \"x.jsonl\"\n")
+	cfg, err := pipeline.LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := buildRun(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.close()
+	if err := r.engine.Run(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	r.writeMetrics(&b)
+	text := b.String()
+	types := map[string]int{}
+	for _, l := range strings.Split(text, "\n") {
+		if f := strings.Fields(l); len(f) >= 3 && f[0] == "#" && f[1] == "TYPE" {
+			types[f[2]]++
+		}
+	}
+	for name, n := range types {
+		if n != 1 {
+			t.Errorf("family %s has %d TYPE lines, want 1", name, n)
+		}
+	}
+	if !strings.Contains(text, "athlete3d_framesets_total 51\n") || types["athlete3d_views_late_total"] != 1 {
+		t.Errorf("metrics lack the run's 51 frame sets or the late views:\n%s", text)
+	}
+}
