@@ -89,6 +89,9 @@ type FusionConfig struct {
 	MaxError float64 `toml:"max_error"`
 	// Smooth runs each track through a One Euro filter.
 	Smooth bool `toml:"smooth"`
+	// Refine polishes each joint by Gauss–Newton on the reprojection
+	// error after the linear triangulation.
+	Refine bool `toml:"refine"`
 	// IgnoreDistortion triangulates without undistorting the keypoints,
 	// as Pose2Sim does: for calibrations whose distortion figures are not
 	// OpenCV coefficients (the Pose2Sim demo's Qualisys file).

@@ -127,6 +127,7 @@ func buildRun(cfg *pipeline.Config, extra ...pipeline.Sink) (*pipelineRun, error
 		Fusion: fusion.StageConfig{
 			Triangulator: fusion.TriangulatorConfig{
 				MinScore: cfg.Fusion.MinScore, MaxError: cfg.Fusion.MaxError, IgnoreDistortion: cfg.Fusion.IgnoreDistortion,
+				Refine: cfg.Fusion.Refine,
 			},
 			Smooth: cfg.Fusion.Smooth,
 		},
