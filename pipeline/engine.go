@@ -197,8 +197,11 @@ func NewEngine(cfg EngineConfig, sources []ViewSource, sinks []Sink) (*Engine, e
 
 // Stats returns the counts so far; safe from any goroutine.
 func (e *Engine) Stats() EngineStats {
+	var st EngineStats
 	e.mu.Lock()
-	st := EngineStats{Sync: e.syncStats}
+	st.Sync = e.syncStats
+	st.Sync.Views = append([]int64(nil), e.syncStats.Views...)
+	st.Sync.Late = append([]int64(nil), e.syncStats.Late...)
 	e.mu.Unlock()
 	st.Fused = e.fused.Load()
 	st.FuseTime = time.Duration(e.fuseNanos.Load())
@@ -308,7 +311,7 @@ func (e *Engine) runStage(ctx context.Context, views <-chan *View, queues []chan
 			}
 		}
 		e.mu.Lock()
-		e.syncStats = e.sync.Stats()
+		e.sync.StatsInto(&e.syncStats)
 		e.mu.Unlock()
 		return nil
 	}

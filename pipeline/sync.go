@@ -152,10 +152,17 @@ func (s *Syncer) Drain() []*FrameSet {
 
 // Stats returns a copy of the counts so far.
 func (s *Syncer) Stats() SyncStats {
-	st := s.stats
-	st.Views = append([]int64(nil), s.stats.Views...)
-	st.Late = append([]int64(nil), s.stats.Late...)
+	var st SyncStats
+	s.StatsInto(&st)
 	return st
+}
+
+// StatsInto copies the counts so far into dst, reusing its slices: the
+// allocation-free Stats for a caller that reports every frame.
+func (s *Syncer) StatsInto(dst *SyncStats) {
+	dst.Sets, dst.Complete = s.stats.Sets, s.stats.Complete
+	dst.Views = append(dst.Views[:0], s.stats.Views...)
+	dst.Late = append(dst.Late[:0], s.stats.Late...)
 }
 
 // late reports whether v cannot be used: it goes back in its camera's
