@@ -10,7 +10,6 @@ import (
 
 	"github.com/athlete3d/athlete3d/calibration"
 	"github.com/athlete3d/athlete3d/calibration/solve"
-	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -54,11 +53,6 @@ const (
 	flagMinPx   = 5.0
 	flagMedians = 5.0
 )
-
-// planarBelow is the thickness (see shapeOf) under which PnP can pose a
-// camera from 4 points, as package solve's PnP tries its homography
-// start; thicker targets need 6.
-const planarBelow = 0.1
 
 // FromSurvey poses each camera of cams, whose intrinsics are known (from
 // an intrinsics file), from the surveyed points it sees: PnP through the
@@ -146,7 +140,7 @@ func FromSurvey(cams []calibration.Camera, s *calibration.Survey) (*SurveyReport
 // out mis-clicks as FromSurvey describes; used[i] reports whether point i
 // went into the final pose.
 func poseFromSurvey(cam *calibration.Camera, names []string, world []r3.Vec, pix [][2]float64) (solve.Pose, []bool, error) {
-	need := pointsNeeded(world)
+	need := solve.PointsNeeded(world)
 	if len(world) < need {
 		return solve.Pose{}, nil, tooFewPoints(names, world, need)
 	}
@@ -234,19 +228,6 @@ func flagOutstanding(res []PointResidual) {
 	}
 }
 
-// pointsNeeded returns how many points PnP needs for a target shaped like
-// world: 4 when it is flat, 6 otherwise (and 4 for fewer than 3 points,
-// whose shape says nothing yet).
-func pointsNeeded(world []r3.Vec) int {
-	if len(world) < 3 {
-		return 4
-	}
-	if th, ok := thickness(world); ok && th >= planarBelow {
-		return 6
-	}
-	return 4
-}
-
 // tooFewPoints is the error for a camera that sees too few points.
 func tooFewPoints(names []string, world []r3.Vec, need int) error {
 	seen := "none"
@@ -273,36 +254,6 @@ func pnpError(err error, names []string) error {
 		return fmt.Errorf("%w: points %s: %w", ErrTooFewPoints, strings.Join(names, ", "), err)
 	}
 	return fmt.Errorf("points %s: %w", strings.Join(names, ", "), err)
-}
-
-// thickness returns the extent of the points along their best-fit plane's
-// normal relative to their longest extent, sqrt(λ₃/λ₁) of their scatter
-// matrix (0 for a flat target); ok is false when they coincide.
-func thickness(pts []r3.Vec) (float64, bool) {
-	var c r3.Vec
-	for _, p := range pts {
-		c = r3.Add(c, p)
-	}
-	c = r3.Scale(1/float64(len(pts)), c)
-	sc := mat.NewSymDense(3, nil)
-	for _, p := range pts {
-		d := r3.Sub(p, c)
-		v := [3]float64{d.X, d.Y, d.Z}
-		for a := range 3 {
-			for b := a; b < 3; b++ {
-				sc.SetSym(a, b, sc.At(a, b)+v[a]*v[b])
-			}
-		}
-	}
-	var eig mat.EigenSym
-	if !eig.Factorize(sc, false) {
-		return 0, false
-	}
-	vals := eig.Values(nil) // ascending
-	if !(vals[2] > 0) {
-		return 0, false
-	}
-	return math.Sqrt(math.Max(0, vals[0]) / vals[2]), true
 }
 
 // AlignReport is the outcome of AlignToSurvey.

@@ -377,6 +377,24 @@ func (s targetShape) thickness() float64 {
 	return math.Sqrt(math.Max(0, s.spread[2]) / s.spread[0])
 }
 
+// PointsNeeded returns how many points PnP needs for a target shaped like
+// obj: 4 when they are coplanar (thinner than planarBelow of their
+// extent, as a track's markings are), 6 otherwise. Fewer than 3 points,
+// or points on one line, say nothing of the shape yet: 4.
+func PointsNeeded(obj []r3.Vec) int {
+	if len(obj) < 3 {
+		return 4
+	}
+	idx := make([]int, len(obj))
+	for i := range idx {
+		idx[i] = i
+	}
+	if sh, err := shapeOf(obj, idx); err == nil && sh.thickness() >= planarBelow {
+		return 6
+	}
+	return 4
+}
+
 // shapeOf returns the principal axes of obj[idx]; ErrDegenerate when the
 // points coincide or lie on a line.
 func shapeOf(obj []r3.Vec, idx []int) (targetShape, error) {
