@@ -132,6 +132,20 @@ func readCameras(list string) ([]calibration.Camera, error) {
 	return cams, nil
 }
 
+// readSurveyRig reads the cameras of comma-separated calibration files
+// and a survey file.
+func readSurveyRig(calibs, points string) ([]calibration.Camera, *calibration.Survey, error) {
+	cams, err := readCameras(calibs)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, err := calibration.ReadSurveyFile(points)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cams, s, nil
+}
+
 // parseBoard parses --board, required.
 func parseBoard(fs *flag.FlagSet, spec string) (board.Spec, error) {
 	if spec == "" {

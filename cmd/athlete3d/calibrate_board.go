@@ -252,11 +252,7 @@ type extrinsicsSummary struct {
 // extrinsicsFromSurvey poses the cameras of the intrinsics files from
 // surveyed points.
 func extrinsicsFromSurvey(points, intrinsics string, out outputFlags, stdout io.Writer) error {
-	cams, err := readCameras(intrinsics)
-	if err != nil {
-		return err
-	}
-	s, err := calibration.ReadSurveyFile(points)
+	cams, s, err := readSurveyRig(intrinsics, points)
 	if err != nil {
 		return err
 	}

@@ -199,11 +199,7 @@ func checkBoard(calib string, b board.Spec, paths []string, step int, stderr io.
 }
 
 func checkSurvey(calib, points string) (*calibrate.CheckReport, error) {
-	cams, _, err := calibration.ReadFile(calib)
-	if err != nil {
-		return nil, err
-	}
-	s, err := calibration.ReadSurveyFile(points)
+	cams, s, err := readSurveyRig(calib, points)
 	if err != nil {
 		return nil, err
 	}
