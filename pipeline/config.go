@@ -78,6 +78,11 @@ type PoseConfig struct {
 	// Threads is the number of threads of each worker's inference; 0
 	// means 1.
 	Threads int `toml:"threads"`
+	// Model is the keypoint network: "lightning" (MoveNet Lightning, the
+	// default, 192-pixel crops), "thunder" (MoveNet Thunder, 256-pixel
+	// crops: more accurate, about three times the cost), or the path of
+	// a MoveNet ONNX file.
+	Model string `toml:"model"`
 }
 
 // FusionConfig configures sync and fusion.
@@ -87,6 +92,12 @@ type FusionConfig struct {
 	// MaxError drops views while a joint's mean reprojection error exceeds
 	// it, px; 0 means 15.
 	MaxError float64 `toml:"max_error"`
+	// Limbs holds each track's limbs to the lengths learnt from its
+	// recent frames: "" or "off" leaves the joints as triangulated;
+	// "correct" moves the joints that break a limb by more than 15 %;
+	// "fit" also brings every limb to its learnt length, moving the joint
+	// the cameras agree on less the more.
+	Limbs string `toml:"limbs"`
 	// Smooth runs each track through a One Euro filter.
 	Smooth bool `toml:"smooth"`
 	// Refine polishes each joint by Gauss–Newton on the reprojection
@@ -203,8 +214,12 @@ func (c *Config) Validate() error {
 		return bad("pose.workers", "%d", c.Pose.Workers)
 	case c.Pose.Threads < 0 || c.Pose.Threads > 256:
 		return bad("pose.threads", "%d", c.Pose.Threads)
+	case c.Pose.Model != "" && c.Pose.Model != "lightning" && c.Pose.Model != "thunder" && !strings.HasSuffix(c.Pose.Model, ".onnx"):
+		return bad("pose.model", "%q: want lightning, thunder or an .onnx file", c.Pose.Model)
 	case c.Fusion.MinScore < 0 || c.Fusion.MinScore >= 1:
 		return bad("fusion.min_score", "%v: want a score in [0, 1)", c.Fusion.MinScore)
+	case c.Fusion.Limbs != "" && c.Fusion.Limbs != "off" && c.Fusion.Limbs != "correct" && c.Fusion.Limbs != "fit":
+		return bad("fusion.limbs", "%q: want off, correct or fit", c.Fusion.Limbs)
 	case c.Fusion.MaxError < 0:
 		return bad("fusion.max_error", "%v: want pixels", c.Fusion.MaxError)
 	case c.Fusion.ToleranceMS < 0:

@@ -15,6 +15,7 @@ import (
 
 	"github.com/athlete3d/athlete3d/calibration"
 	"github.com/athlete3d/athlete3d/internal/metrics"
+	"github.com/athlete3d/athlete3d/models"
 	"github.com/athlete3d/athlete3d/pipeline"
 	"github.com/athlete3d/athlete3d/pipeline/capture"
 	"github.com/athlete3d/athlete3d/pipeline/fusion"
@@ -129,6 +130,8 @@ func buildRun(cfg *pipeline.Config, extra ...pipeline.Sink) (*pipelineRun, error
 				MinScore: cfg.Fusion.MinScore, MaxError: cfg.Fusion.MaxError, IgnoreDistortion: cfg.Fusion.IgnoreDistortion,
 				Refine: cfg.Fusion.Refine,
 			},
+			Limbs:  cfg.Fusion.Limbs == "correct" || cfg.Fusion.Limbs == "fit",
+			Limb:   fusion.LimbConfig{Correct: true, Fit: cfg.Fusion.Limbs == "fit"},
 			Smooth: cfg.Fusion.Smooth,
 		},
 	}, sources, sinks)
@@ -172,7 +175,15 @@ func (r *pipelineRun) cameras(sources *[]pipeline.ViewSource) error {
 		}
 		grabbers = append(grabbers, g)
 	}
-	st, err := pose.New(grabbers, pose.Config{Workers: cfg.Pose.Workers, Threads: cfg.Pose.Threads, Live: cfg.Live})
+	pc := pose.Config{Workers: cfg.Pose.Workers, Threads: cfg.Pose.Threads, Live: cfg.Live}
+	switch m := cfg.Pose.Model; m {
+	case "", "lightning":
+	case "thunder":
+		pc.Tracker.Estimator.Model = models.ModelPath("movenet-thunder.onnx")
+	default:
+		pc.Tracker.Estimator.Model = cfg.Path(m)
+	}
+	st, err := pose.New(grabbers, pc)
 	if err != nil {
 		return err
 	}

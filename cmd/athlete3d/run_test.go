@@ -147,16 +147,13 @@ func TestRunPose2Sim(t *testing.T) {
 	}
 	t.Logf("skeleton in %.0f %% of frames; body joints' median distance %.1f mm; limb length SD %.1f mm; median reprojection error %.2f px",
 		100*share, md, sd, mr)
-	if share < 0.95 || md > 50 {
-		t.Errorf("got a skeleton in %.0f %% of frames at %.1f mm; want ≥ 95 %% and ≤ 50 mm", 100*share, md)
+	if share < 0.95 || md > 50 || sd > 12 {
+		t.Errorf("got a skeleton in %.0f %% of frames at %.1f mm, limb SD %.1f mm; want ≥ 95 %%, ≤ 50 mm, ≤ 12 mm", 100*share, md, sd)
 	}
-	// The issue also asks for a limb length SD ≤ 12 mm and a median
-	// reprojection error ≤ 10 px. Neither is met yet (22.3 mm, Pose2Sim's
-	// raw TRC has 22 mm; 11.8 px): the issue stays open on them, and this
-	// test will assert them once the pose step and the filters reach them.
-	if sd > 12 || mr > 10 {
-		t.Logf("not yet at the issue's bars: limb SD %.1f mm (≤ 12), reprojection %.2f px (≤ 10)", sd, mr)
-	}
+	// The issue also asks for a median reprojection error ≤ 10 px, which
+	// this calibration does not allow: Pose2Sim's own triangulation of its
+	// OpenPose keypoints reaches 11.4 px (TestPose2SimParity in
+	// pipeline/fusion logs it). The figure is logged above, not asserted.
 }
 
 // TestRunSynthetic runs the committed virtual-rig configuration through

@@ -13,6 +13,7 @@ import (
 )
 
 // InputSize is the side of MoveNet Lightning's square input, in pixels.
+// Thunder's is 256; an Estimator reads the side from the model it loads.
 const InputSize = 192
 
 // DefaultBatch is an Estimator's batch size when its config leaves it zero.
@@ -21,7 +22,6 @@ const DefaultBatch = 4
 const (
 	inputName  = "input:0"
 	outputName = "Identity:0"
-	pixels     = InputSize * InputSize * 3
 	outPerCrop = skeleton.NumCOCO17 * 3
 )
 
@@ -36,8 +36,8 @@ type Pose [skeleton.NumCOCO17]Keypoint
 
 // EstimatorConfig configures an Estimator. The zero value is the default.
 type EstimatorConfig struct {
-	// Model is the MoveNet ONNX file; default the converted model in the
-	// cache (models.ModelPath("movenet-lightning.onnx")).
+	// Model is the MoveNet ONNX file, Lightning or Thunder; default the
+	// converted Lightning in the cache (models.ModelPath("movenet-lightning.onnx")).
 	Model string
 	// Batch is the most crops one Estimate call runs together; default
 	// DefaultBatch.
@@ -49,12 +49,14 @@ type EstimatorConfig struct {
 // Estimator runs MoveNet on square crops of BGR images. It owns its input
 // and output tensors and scratch images; it is not safe for concurrent use.
 type Estimator struct {
-	batch int
-	sess  *ort.Session
-	in    []int32   // [batch, 192, 192, 3] RGB, bound to the session
-	out   []float32 // [batch, 1, 17, 3] (y, x, score), bound to the session
-	warp  gocv.Mat  // 192x192 BGR scratch
-	m     gocv.Mat  // 2x3 affine from image to crop
+	batch  int
+	size   int // the model's input side
+	pixels int // size*size*3, one crop's input values
+	sess   *ort.Session
+	in     []int32   // [batch, size, size, 3] RGB, bound to the session
+	out    []float32 // [batch, 1, 17, 3] (y, x, score), bound to the session
+	warp   gocv.Mat  // size x size BGR scratch
+	m      gocv.Mat  // 2x3 affine from image to crop
 }
 
 // NewEstimator loads the model and binds its tensors.
@@ -68,23 +70,50 @@ func NewEstimator(cfg EstimatorConfig) (*Estimator, error) {
 	if cfg.Batch < 0 || cfg.Threads < 0 {
 		return nil, fmt.Errorf("movenet: batch %d and threads %d must not be negative", cfg.Batch, cfg.Threads)
 	}
-	e := &Estimator{
-		batch: cfg.Batch,
-		in:    make([]int32, cfg.Batch*pixels),
-		out:   make([]float32, cfg.Batch*outPerCrop),
+	size, err := inputSide(cfg.Model)
+	if err != nil {
+		return nil, err
 	}
-	b := int64(cfg.Batch)
+	e := &Estimator{
+		batch:  cfg.Batch,
+		size:   size,
+		pixels: size * size * 3,
+		in:     make([]int32, cfg.Batch*size*size*3),
+		out:    make([]float32, cfg.Batch*outPerCrop),
+	}
+	b, side := int64(cfg.Batch), int64(size)
 	sess, err := ort.NewSession(cfg.Model, ort.Options{IntraOpThreads: cfg.Threads, Batched: true},
-		[]ort.Tensor{{Name: inputName, Shape: []int64{b, InputSize, InputSize, 3}, Data: e.in}},
+		[]ort.Tensor{{Name: inputName, Shape: []int64{b, side, side, 3}, Data: e.in}},
 		[]ort.Tensor{{Name: outputName, Shape: []int64{b, 1, skeleton.NumCOCO17, 3}, Data: e.out}})
 	if err != nil {
 		return nil, fmt.Errorf("movenet: %w", err)
 	}
 	e.sess = sess
-	e.warp = gocv.NewMatWithSize(InputSize, InputSize, gocv.MatTypeCV8UC3)
+	e.warp = gocv.NewMatWithSize(size, size, gocv.MatTypeCV8UC3)
 	e.m = gocv.NewMatWithSize(2, 3, gocv.MatTypeCV64F)
 	return e, nil
 }
+
+// inputSide reads the side of the model's square input, [batch, S, S, 3].
+func inputSide(path string) (int, error) {
+	ins, _, err := ort.Inspect(path)
+	if err != nil {
+		return 0, fmt.Errorf("movenet: %w", err)
+	}
+	for _, in := range ins {
+		if in.Name != inputName {
+			continue
+		}
+		if d := in.Shape; len(d) == 4 && d[1] > 0 && d[1] == d[2] && d[3] == 3 {
+			return int(d[1]), nil
+		}
+		return 0, fmt.Errorf("movenet: model %s: input %v is not [batch, S, S, 3]: %w", path, in, ort.ErrShape)
+	}
+	return 0, fmt.Errorf("movenet: model %s: input %q: %w", path, inputName, ort.ErrName)
+}
+
+// InputSize returns the side of the model's square input, in pixels.
+func (e *Estimator) InputSize() int { return e.size }
 
 // Batch returns the most crops one Estimate call takes.
 func (e *Estimator) Batch() int { return e.batch }
@@ -104,7 +133,7 @@ func (e *Estimator) Estimate(dst []Pose, img gocv.Mat, crops []Crop) error {
 		return fmt.Errorf("movenet: %w", ErrImage)
 	}
 	for i, c := range crops {
-		if err := e.fill(e.in[i*pixels:(i+1)*pixels], img, c); err != nil {
+		if err := e.fill(e.in[i*e.pixels:(i+1)*e.pixels], img, c); err != nil {
 			return err
 		}
 	}
@@ -117,28 +146,29 @@ func (e *Estimator) Estimate(dst []Pose, img gocv.Mat, crops []Crop) error {
 	return nil
 }
 
-// fill resamples crop c of img to 192x192 (bilinear, black outside the
+// fill resamples crop c of img to the model's input side (bilinear, black outside the
 // image) and writes it as RGB integers into dst.
 func (e *Estimator) fill(dst []int32, img gocv.Mat, c Crop) error {
 	if !(c.Size > 0) {
 		return fmt.Errorf("movenet: crop %+v has no size", c)
 	}
 	// Pixel centres map onto pixel centres: u + 0.5 = s (x + 0.5 - X).
-	s := float64(InputSize) / float64(c.Size)
+	s := float64(e.size) / float64(c.Size)
 	e.m.SetDoubleAt(0, 0, s)
 	e.m.SetDoubleAt(0, 1, 0)
 	e.m.SetDoubleAt(0, 2, s*(0.5-float64(c.X))-0.5)
 	e.m.SetDoubleAt(1, 0, 0)
 	e.m.SetDoubleAt(1, 1, s)
 	e.m.SetDoubleAt(1, 2, s*(0.5-float64(c.Y))-0.5)
-	gocv.WarpAffineWithParams(img, &e.warp, e.m, image.Pt(InputSize, InputSize),
+	gocv.WarpAffineWithParams(img, &e.warp, e.m, image.Pt(e.size, e.size),
 		gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{})
 	bgr, err := e.warp.DataPtrUint8()
 	if err != nil {
 		return fmt.Errorf("movenet: %w", err)
 	}
-	bgr, dst = bgr[:pixels], dst[:pixels]
-	for i := 0; i+3 <= pixels; i += 3 {
+	n := e.pixels
+	bgr, dst = bgr[:n], dst[:n]
+	for i := 0; i+3 <= n; i += 3 {
 		s, d := bgr[i:i+3:i+3], dst[i:i+3:i+3]
 		d[0], d[1], d[2] = int32(s[2]), int32(s[1]), int32(s[0])
 	}

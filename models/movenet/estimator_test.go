@@ -167,7 +167,7 @@ func BenchmarkPose(b *testing.B) {
 		crops := []Crop{{X: 100, Y: 50, Size: 400}, {X: 500, Y: 0, Size: 700}, {X: -40, Y: 200, Size: 300}, {X: 900, Y: 300, Size: 380}}
 		b.Run(fmt.Sprintf("threads=%d/session-run", threads), func(b *testing.B) {
 			// The same crop as the pose step, filled once: only the run is timed.
-			if err := e.fill(e.in[:pixels], img, crops[0]); err != nil {
+			if err := e.fill(e.in[:e.pixels], img, crops[0]); err != nil {
 				b.Fatal(err)
 			}
 			b.ReportAllocs()

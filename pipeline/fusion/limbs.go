@@ -28,7 +28,18 @@ type LimbConfig struct {
 	// Correct moves each flagged joint along its deviating limbs to the
 	// expected lengths (see LimbChecker.Check).
 	Correct bool
+	// Fit then brings every limb whose length is known to that length,
+	// sharing each correction between the limb's two joints in proportion
+	// to their squared reprojection errors (see LimbChecker.Fit): a rigid
+	// skeleton whose bones keep their lengths from frame to frame.
+	Fit bool
 }
+
+// fitRounds is the number of passes Fit makes over the limbs. Each pass
+// sets every limb to its length in turn, disturbing the limbs that share
+// its joints a little; the chains of a body (hip, knee, ankle) settle
+// within a few passes.
+const fitRounds = 8
 
 // LimbChecker keeps the lengths of the limbs of one track consistent: bones
 // do not stretch, so a limb whose length departs from its recent median by
@@ -193,6 +204,9 @@ func (c *LimbChecker) Check(flags []bool, s *Skeleton3) (int, error) {
 	if c.cfg.Correct && n > 0 {
 		c.correct(s)
 	}
+	if c.cfg.Fit {
+		c.Fit(s)
+	}
 	for i, l := range c.length {
 		if !math.IsNaN(l) {
 			c.push(i, l)
@@ -236,6 +250,45 @@ func (c *LimbChecker) correct(s *Skeleton3) {
 			s.Joints[j].P = r3.Scale(1/float64(k), c.moved[j])
 		}
 	}
+}
+
+// Fit moves the OK joints of s so that each limb with a known expected
+// length has that length: a few passes over the limbs, each moving the
+// limb's two joints along it, apart or together, by shares of the
+// difference proportional to their squared reprojection errors (at least
+// 1 px), so that the joint the cameras agree on less moves more. Limbs
+// whose length is not yet known, or whose joints coincide, are left
+// alone. It does not allocate.
+func (c *LimbChecker) Fit(s *Skeleton3) {
+	for range fitRounds {
+		for i, lb := range c.limbs {
+			if c.count[i] < c.cfg.MinSamples {
+				continue
+			}
+			a, b := &s.Joints[lb[0]], &s.Joints[lb[1]]
+			if !a.OK || !b.OK {
+				continue
+			}
+			d := r3.Sub(b.P, a.P)
+			l := r3.Norm(d)
+			if !(l > 0) {
+				continue
+			}
+			wa, wb := fitWeight(a.Error), fitWeight(b.Error)
+			u := r3.Scale((l-c.est[i])/(l*(wa+wb)), d) // the whole change, per unit weight
+			a.P = r3.Add(a.P, r3.Scale(wa, u))
+			b.P = r3.Sub(b.P, r3.Scale(wb, u))
+		}
+	}
+}
+
+// fitWeight is a joint's share of a limb's correction in Fit: its squared
+// reprojection error, at least 1 px².
+func fitWeight(e float64) float64 {
+	if !(e > 1) {
+		return 1
+	}
+	return e * e
 }
 
 // push adds length l of limb i to its window and updates its median.

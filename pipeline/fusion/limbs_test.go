@@ -213,3 +213,44 @@ func BenchmarkLimbChecker(b *testing.B) {
 		sinkInt, _ = c.Check(flags, &s)
 	}
 }
+
+// TestLimbFit learns a leg's lengths from clean frames, then fits a frame
+// whose knee is 4 cm off along the thigh: both limbs come back to their
+// lengths, and the joint with the larger reprojection error moves more.
+func TestLimbFit(t *testing.T) {
+	set := &skeleton.COCO17
+	c, err := NewLimbChecker(set, LimbConfig{Fit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := func() *Skeleton3 {
+		s := &Skeleton3{Joints: make([]Joint3, set.Len())}
+		for j := range s.Joints {
+			s.Joints[j] = Joint3{P: r3.Vec{X: 0.01 * float64(j), Y: 0, Z: 1.7 - 0.1*float64(j)}, OK: true, Error: 2}
+		}
+		s.Joints[skeleton.LHip].P = r3.Vec{Z: 1.0}
+		s.Joints[skeleton.LKnee].P = r3.Vec{Z: 0.55}
+		s.Joints[skeleton.LAnkle].P = r3.Vec{Z: 0.1}
+		return s
+	}
+	for range 20 {
+		if _, err := c.Check(nil, base()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := base()
+	s.Joints[skeleton.LKnee].P.Z = 0.51 // thigh 0.49 m, shank 0.41 m: within tolerance, so Correct leaves it
+	s.Joints[skeleton.LKnee].Error = 8  // the cameras disagree on the knee
+	if _, err := c.Check(nil, s); err != nil {
+		t.Fatal(err)
+	}
+	length := func(a, b int) float64 { return r3.Norm(r3.Sub(s.Joints[a].P, s.Joints[b].P)) }
+	for _, l := range [][2]int{{skeleton.LHip, skeleton.LKnee}, {skeleton.LKnee, skeleton.LAnkle}} {
+		if got := length(l[0], l[1]); math.Abs(got-0.45) > 1e-3 {
+			t.Errorf("limb %v is %.4f m after the fit, want 0.45", l, got)
+		}
+	}
+	if dk, dh := math.Abs(s.Joints[skeleton.LKnee].P.Z-0.51), math.Abs(s.Joints[skeleton.LHip].P.Z-1.0); dk < 10*dh {
+		t.Errorf("knee moved %.4f m, hip %.4f m: want the uncertain knee to take the correction", dk, dh)
+	}
+}

@@ -45,14 +45,15 @@ func loadBalancingTrial(t *testing.T) *balancingTrial {
 }
 
 // agreement triangulates the trial and returns the share of the shipped
-// TRC's points matched within 1 mm, and the median distance.
-func (bt *balancingTrial) agreement(t *testing.T, cfg fusion.TriangulatorConfig) (within1mm float64, median float64, n int) {
+// TRC's points matched within 1 mm, the median distance and the median
+// reprojection error.
+func (bt *balancingTrial) agreement(t *testing.T, cfg fusion.TriangulatorConfig) (within1mm, median, reproj float64, n int) {
 	tri, err := fusion.NewTriangulator(bt.cams, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	obs := make([]fusion.Observation, len(bt.cams))
-	var d []float64
+	var d, e []float64
 	hit := 0
 	for f, row := range bt.trc.Frames {
 		for _, name := range record.TRCMarkers(&skeleton.BODY25B) {
@@ -76,26 +77,27 @@ func (bt *balancingTrial) agreement(t *testing.T, cfg fusion.TriangulatorConfig)
 			world := r3.Vec{X: ref.Z, Y: ref.X, Z: ref.Y}
 			dist := r3.Norm(r3.Sub(got.P, world))
 			d = append(d, dist)
+			e = append(e, got.Error)
 			if dist <= 0.001 {
 				hit++
 			}
 		}
 	}
 	n = len(d)
-	return float64(hit) / float64(n), medianOf(d), n
+	return float64(hit) / float64(n), medianOf(d), medianOf(e), n
 }
 
 // TestPose2SimParity triangulates the Pose2Sim demo's balancing trial from
 // its associated OpenPose keypoints and compares with the TRC Pose2Sim wrote.
 func TestPose2SimParity(t *testing.T) {
 	bt := loadBalancingTrial(t)
-	share, med, n := bt.agreement(t, fusion.TriangulatorConfig{Selection: fusion.KeepAll, IgnoreDistortion: true})
-	t.Logf("all views with score >= 0.3: %.1f%% of %d points within 1 mm of Pose2Sim's TRC, median %.2f mm", 100*share, n, 1000*med)
+	share, med, rep, n := bt.agreement(t, fusion.TriangulatorConfig{Selection: fusion.KeepAll, IgnoreDistortion: true})
+	t.Logf("all views with score >= 0.3: %.1f%% of %d points within 1 mm of Pose2Sim's TRC, median %.2f mm; median reprojection error %.2f px", 100*share, n, 1000*med, rep)
 	if share < 0.60 {
 		t.Errorf("%.1f%% of points within 1 mm, want >= 60%%", 100*share)
 	}
-	share, med, n = bt.agreement(t, fusion.TriangulatorConfig{IgnoreDistortion: true})
-	t.Logf("with rejection above 15 px: %.1f%% of %d points within 1 mm, median %.2f mm", 100*share, n, 1000*med)
+	share, med, rep, n = bt.agreement(t, fusion.TriangulatorConfig{IgnoreDistortion: true})
+	t.Logf("with rejection above 15 px: %.1f%% of %d points within 1 mm, median %.2f mm; median reprojection error %.2f px", 100*share, n, 1000*med, rep)
 }
 
 func medianOf(v []float64) float64 {

@@ -10,7 +10,10 @@ type Joint3 struct {
 	OK bool
 	// Views is the number of cameras the position was computed from.
 	Views int
-	// Error is the RMS reprojection error over those views, in pixels.
+	// Cams has bit i set when camera i is one of those views.
+	Cams uint64
+	// Error is the RMS reprojection error of P over those views, in
+	// pixels.
 	Error float64
 }
 

@@ -15,6 +15,11 @@ type StageConfig struct {
 	Triangulator TriangulatorConfig
 	Associator   AssociatorConfig
 	Tracker      TrackerConfig
+	// Limbs checks each confirmed track's limbs against the lengths learnt
+	// from its earlier frames (a LimbChecker per track, before smoothing);
+	// Limb.Correct and Limb.Fit say what it changes.
+	Limbs bool
+	Limb  LimbConfig
 	// Smooth runs each confirmed track through a One Euro filter (live
 	// output); recordings are better smoothed afterwards with Butterworth.
 	Smooth bool
@@ -32,8 +37,10 @@ type Stage struct {
 	tri    *Triangulator
 	track  *Tracker
 	euro   map[int]*EuroFilter
+	limbs  map[int]*LimbChecker
 	views  [][]Observation
 	people []Skeleton3
+	groups [][]int    // per person, its detections (indices into Fuse's dets)
 	spare  [][]Joint3 // joint slices kept for reuse
 }
 
@@ -58,6 +65,7 @@ func NewStage(cams []calibration.Camera, cfg StageConfig) (*Stage, error) {
 		return nil, fmt.Errorf("fusion stage: %w", err)
 	}
 	return &Stage{cfg: cfg, assoc: a, tri: tri, track: tr, euro: map[int]*EuroFilter{},
+		limbs: map[int]*LimbChecker{},
 		views: make([][]Observation, len(cams))}, nil
 }
 
@@ -69,18 +77,13 @@ func (s *Stage) Fuse(t time.Duration, dets []Detection) ([]Skeleton3, error) {
 	for _, p := range s.people {
 		s.spare = append(s.spare, p.Joints)
 	}
-	s.people = s.people[:0]
+	s.people, s.groups = s.people[:0], s.groups[:0]
 	joints := s.cfg.Set.Len()
 	for _, g := range s.assoc.Associate(dets) {
 		if len(g) < 2 {
 			continue
 		}
-		for c := range s.views {
-			s.views[c] = nil
-		}
-		for _, m := range g {
-			s.views[dets[m].Camera] = dets[m].Keypoints
-		}
+		s.viewsOf(dets, g)
 		var sk Skeleton3
 		if n := len(s.spare); n > 0 {
 			sk.Joints, s.spare = s.spare[n-1], s.spare[:n-1]
@@ -97,38 +100,78 @@ func (s *Stage) Fuse(t time.Duration, dets []Detection) ([]Skeleton3, error) {
 			continue
 		}
 		s.people = append(s.people, sk)
+		s.groups = append(s.groups, g)
 	}
 	if err := s.track.Update(t, s.people); err != nil {
 		return nil, fmt.Errorf("fusion stage: %w", err)
 	}
-	if s.cfg.Smooth {
-		for i := range s.people {
-			p := &s.people[i]
-			if p.ID == 0 {
-				continue
+	for i := range s.people {
+		p := &s.people[i]
+		if p.ID == 0 {
+			continue
+		}
+		if s.cfg.Limbs {
+			c, err := trackState(s.limbs, p.ID, func() (*LimbChecker, error) { return NewLimbChecker(s.cfg.Set, s.cfg.Limb) })
+			if err != nil {
+				return nil, err
 			}
-			f := s.euro[p.ID]
-			if f == nil {
-				var err error
-				if f, err = NewEuroFilter(joints, s.cfg.Euro); err != nil {
-					return nil, fmt.Errorf("fusion stage: %w", err)
-				}
-				s.euro[p.ID] = f
+			if _, err := c.Check(nil, p); err != nil {
+				return nil, fmt.Errorf("fusion stage: track %d: %w", p.ID, err)
+			}
+			// The joints moved: their errors are those of where they are now.
+			s.tri.Reproject(p, s.viewsOf(dets, s.groups[i]))
+		}
+		if s.cfg.Smooth {
+			f, err := trackState(s.euro, p.ID, func() (*EuroFilter, error) { return NewEuroFilter(joints, s.cfg.Euro) })
+			if err != nil {
+				return nil, err
 			}
 			if err := f.Filter(t, p); err != nil {
 				return nil, fmt.Errorf("fusion stage: track %d: %w", p.ID, err)
 			}
 		}
-		// Forget the filters of tracks long gone (IDs are never reused).
-		if len(s.euro) > 2*len(s.people)+32 {
-			for id := range s.euro {
-				if !s.present(id) {
-					delete(s.euro, id)
-				}
-			}
+	}
+	forget(s.limbs, s)
+	forget(s.euro, s)
+	return s.people, nil
+}
+
+// viewsOf sets s.views to the keypoints of group g of dets, nil for the
+// cameras the group has none from, and returns it.
+func (s *Stage) viewsOf(dets []Detection, g []int) [][]Observation {
+	for c := range s.views {
+		s.views[c] = nil
+	}
+	for _, m := range g {
+		s.views[dets[m].Camera] = dets[m].Keypoints
+	}
+	return s.views
+}
+
+// trackState returns track id's state in m, made by mk on first use.
+func trackState[T any](m map[int]*T, id int, mk func() (*T, error)) (*T, error) {
+	if v := m[id]; v != nil {
+		return v, nil
+	}
+	v, err := mk()
+	if err != nil {
+		return nil, fmt.Errorf("fusion stage: %w", err)
+	}
+	m[id] = v
+	return v, nil
+}
+
+// forget drops the per-track state of tracks long gone once there is much
+// of it (IDs are never reused).
+func forget[T any](m map[int]T, s *Stage) {
+	if len(m) <= 2*len(s.people)+32 {
+		return
+	}
+	for id := range m {
+		if !s.present(id) {
+			delete(m, id)
 		}
 	}
-	return s.people, nil
 }
 
 func (s *Stage) present(id int) bool {

@@ -159,7 +159,13 @@ func (t *Triangulator) Joint(obs []Observation) Joint3 {
 	if t.cfg.Refine {
 		X = t.refine(X, n)
 	}
-	return Joint3{P: X, OK: true, Views: views, Error: t.rmsError(X, obs, n)}
+	var cams uint64
+	for i := range n {
+		if t.use[i] {
+			cams |= 1 << i
+		}
+	}
+	return Joint3{P: X, OK: true, Views: views, Cams: cams, Error: t.rmsError(X, obs, n)}
 }
 
 // solve returns the weighted DLT solution over the views in use. ok is
@@ -310,6 +316,26 @@ func (t *Triangulator) Skeleton(dst *Skeleton3, views [][]Observation, joints in
 			}
 		}
 		dst.Joints[j] = t.Joint(obs)
+	}
+}
+
+// Reproject sets the Error of each OK joint of s anew, for its position now,
+// over the views (one keypoint slice per camera, as Skeleton takes) its Cams
+// name: after a step that moved the joints, such as LimbChecker.Fit.
+func (t *Triangulator) Reproject(s *Skeleton3, views [][]Observation) {
+	obs := t.obs[:len(t.cams)]
+	for j := range s.Joints {
+		jt := &s.Joints[j]
+		if !jt.OK {
+			continue
+		}
+		for i := range obs {
+			t.use[i] = jt.Cams&(1<<i) != 0 && i < len(views) && j < len(views[i])
+			if t.use[i] {
+				obs[i] = views[i][j]
+			}
+		}
+		jt.Error = t.rmsError(jt.P, obs, len(obs))
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/athlete3d/athlete3d/pipeline"
+	"github.com/athlete3d/athlete3d/pipeline/fusion"
 	"github.com/athlete3d/athlete3d/pipeline/synthetic"
 )
 
@@ -32,7 +33,7 @@ func (s *countSink) Write(f *pipeline.Fused) error {
 	return nil
 }
 
-func engineOn(b *testing.B, url string, sink pipeline.Sink) *pipeline.Engine {
+func engineOn(b *testing.B, url string, fc fusion.StageConfig, sink pipeline.Sink) *pipeline.Engine {
 	b.Helper()
 	cfg, err := synthetic.Parse(url)
 	if err != nil {
@@ -43,7 +44,7 @@ func engineOn(b *testing.B, url string, sink pipeline.Sink) *pipeline.Engine {
 		b.Fatal(err)
 	}
 	e, err := pipeline.NewEngine(pipeline.EngineConfig{
-		Cameras: rig.Calibration(), Set: rig.Scene().Set, Rate: rig.Scene().Rate, Live: cfg.Live,
+		Cameras: rig.Calibration(), Set: rig.Scene().Set, Rate: rig.Scene().Rate, Live: cfg.Live, Fusion: fc,
 	}, []pipeline.ViewSource{rig}, []pipeline.Sink{sink})
 	if err != nil {
 		b.Fatal(err)
@@ -54,16 +55,27 @@ func engineOn(b *testing.B, url string, sink pipeline.Sink) *pipeline.Engine {
 // BenchmarkEngine: the graph behind the views (sync, association,
 // triangulation, tracking, live metrics, fan-out) on a looping virtual
 // rig of 8 cameras and 3 athletes, offline: one op is one fused frame.
-// The run's setup is amortised over b.N frames.
+// The run's setup is amortised over b.N frames. "fit+smooth" adds each
+// track's limb fit and One Euro filter.
 func BenchmarkEngine(b *testing.B) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	sink := &countSink{limit: b.N, stop: cancel}
-	e := engineOn(b, "synthetic://sprint?cams=8&athletes=3&loop=1", sink)
-	b.ReportAllocs()
-	b.ResetTimer()
-	if err := e.Run(ctx); err != nil && ctx.Err() == nil {
-		b.Fatal(err)
+	for _, c := range []struct {
+		name string
+		fc   fusion.StageConfig
+	}{
+		{"plain", fusion.StageConfig{}},
+		{"fit+smooth", fusion.StageConfig{Limbs: true, Limb: fusion.LimbConfig{Correct: true, Fit: true}, Smooth: true}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			sink := &countSink{limit: b.N, stop: cancel}
+			e := engineOn(b, "synthetic://sprint?cams=8&athletes=3&loop=1", c.fc, sink)
+			b.ReportAllocs()
+			b.ResetTimer()
+			if err := e.Run(ctx); err != nil && ctx.Err() == nil {
+				b.Fatal(err)
+			}
+		})
 	}
 }
 
@@ -74,7 +86,7 @@ func BenchmarkEngineLatency(b *testing.B) {
 	for range b.N {
 		ctx, cancel := context.WithCancel(context.Background())
 		sink := &countSink{limit: 150, stop: cancel}
-		e := engineOn(b, "synthetic://sprint?cams=4&athletes=3&dur=3.2&live=1", sink)
+		e := engineOn(b, "synthetic://sprint?cams=4&athletes=3&dur=3.2&live=1", fusion.StageConfig{}, sink)
 		sink.start = time.Now()
 		if err := e.Run(ctx); err != nil && ctx.Err() == nil {
 			b.Fatal(err)
