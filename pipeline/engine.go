@@ -60,11 +60,30 @@ type Fused struct {
 	// Speed holds each person's smoothed speed, m/s, NaN when not yet
 	// known or the person is not tracked.
 	Speed []float64
+	// Athletes holds each person's live figures, the zero Athlete for a
+	// person not yet tracked.
+	Athletes []Athlete
 	// Events holds the foot events decided at this frame.
 	Events []AthleteEvent
 
 	refs  atomic.Int32
 	owner *Engine
+}
+
+// Athlete is one tracked person's live figures at a fused frame: what a
+// broadcast graphic shows.
+type Athlete struct {
+	// Sample is this frame's kinematics; its Valid says which fields are
+	// set.
+	Sample kinematics.Sample
+	// TopSpeed is the largest smoothed speed so far, m/s; 0 before any.
+	TopSpeed float64
+	// Split is the last split crossed, when HasSplit.
+	Split    kinematics.Split
+	HasSplit bool
+	// Step is the last touchdown with a step (length, time); Contact the
+	// last toe-off with a contact time. Their Valid is 0 before any.
+	Step, Contact kinematics.FootEvent
 }
 
 // AthleteEvent is a foot event of one tracked athlete.
@@ -119,7 +138,7 @@ type Engine struct {
 	sinks   []Sink
 	sync    *Syncer
 	fuse    *fusion.Stage
-	live    map[int]*kinematics.Live
+	live    map[int]*athlete
 	frame   kinematics.Frame
 	// maxError is the reprojection error, px, above which a fused joint
 	// does not enter the metrics: the triangulator's view-rejection bound.
@@ -189,7 +208,7 @@ func NewEngine(cfg EngineConfig, sources []ViewSource, sinks []Sink) (*Engine, e
 	return &Engine{
 		maxError: maxError,
 		cfg:      cfg, sources: sources, sinks: sinks, sync: syncer, fuse: stage,
-		live:    map[int]*kinematics.Live{},
+		live:    map[int]*athlete{},
 		frame:   kinematics.Frame{Joints: make([]r3.Vec, n), OK: make([]bool, n)},
 		dropped: make([]atomic.Int64, len(sinks)),
 	}, nil
@@ -367,15 +386,16 @@ func (e *Engine) measure(f *Fused, people []fusion.Skeleton3) error {
 		}
 		dst := &f.People[len(f.People)-1]
 		dst.ID, dst.Joints = p.ID, append(dst.Joints[:0], p.Joints...)
-		speed := math.NaN()
+		speed, fig := math.NaN(), Athlete{}
 		if p.ID != 0 && len(p.Joints) == n {
-			l := e.live[p.ID]
-			if l == nil {
-				var err error
-				if l, err = kinematics.NewLive(e.cfg.Set, e.cfg.Kinematics); err != nil {
+			a := e.live[p.ID]
+			if a == nil {
+				l, err := kinematics.NewLive(e.cfg.Set, e.cfg.Kinematics)
+				if err != nil {
 					return err
 				}
-				e.live[p.ID] = l
+				a = &athlete{live: l}
+				e.live[p.ID] = a
 			}
 			// A joint left with views that disagree (two views, so none
 			// could be rejected) is no measurement: one such foot would
@@ -384,20 +404,48 @@ func (e *Engine) measure(f *Fused, people []fusion.Skeleton3) error {
 				e.frame.Joints[j], e.frame.OK[j] = jt.P, jt.OK && jt.Error <= e.maxError
 			}
 			e.frame.T = f.Time.Seconds()
-			s, err := l.Update(e.frame)
+			s, err := a.live.Update(e.frame)
 			if err != nil {
 				return fmt.Errorf("metrics of athlete %d: %w", p.ID, err)
 			}
+			a.update(s)
 			if s.Has(kinematics.FieldSmoothSpeed) {
 				speed = s.SmoothSpeed
 			}
-			for _, ev := range l.Events() {
+			for _, ev := range a.live.Events() {
 				f.Events = append(f.Events, AthleteEvent{Athlete: p.ID, Event: ev})
 			}
+			fig = a.fig
 		}
 		f.Speed = append(f.Speed, speed)
+		f.Athletes = append(f.Athletes, fig)
 	}
 	return nil
+}
+
+// athlete is one track's live metrics and the figures kept from them.
+type athlete struct {
+	live *kinematics.Live
+	fig  Athlete
+}
+
+// update takes the live metrics' sample and events of a new frame.
+func (a *athlete) update(s kinematics.Sample) {
+	a.fig.Sample = s
+	if s.Has(kinematics.FieldSmoothSpeed) {
+		a.fig.TopSpeed = math.Max(a.fig.TopSpeed, s.SmoothSpeed)
+	}
+	if sp := a.live.Splits(); len(sp) > 0 {
+		a.fig.Split, a.fig.HasSplit = sp[len(sp)-1], true
+	}
+	for _, ev := range a.live.Events() {
+		if ev.Has(kinematics.HasStep) {
+			a.fig.Step = ev
+		}
+		if ev.Has(kinematics.HasContactTime) {
+			a.fig.Contact = ev
+		}
+	}
 }
 
 // fanOut hands f to every sink's queue. Live, a full queue loses its
@@ -471,7 +519,7 @@ func (e *Engine) getFused() *Fused {
 
 // putFused takes a released Fused back, keeping its buffers.
 func (e *Engine) putFused(f *Fused) {
-	f.People, f.Speed, f.Events = f.People[:0], f.Speed[:0], f.Events[:0]
+	f.People, f.Speed, f.Athletes, f.Events = f.People[:0], f.Speed[:0], f.Athletes[:0], f.Events[:0]
 	e.mu.Lock()
 	e.free = append(e.free, f)
 	e.mu.Unlock()
