@@ -9,3 +9,5 @@ require (
 	gonum.org/v1/gonum v0.17.0
 	google.golang.org/protobuf v1.36.12
 )
+
+require github.com/gorilla/websocket v1.5.3 // indirect
