@@ -11,8 +11,9 @@
 //   - Detector: CenterNet on the whole frame resized to 512x512; person boxes
 //     after non-maximum suppression.
 //   - TrackState: one sequence's (one camera's) tracking state. The
-//     detector runs on the first frame, when someone is lost and every
-//     DetectEvery frames; in between each person's next crop comes from
+//     detector runs on the first frame, when someone followed is lost and
+//     every DetectEvery frames; a box it finds whose first crop shows nobody
+//     is not tried again until its next periodic run; in between each person's next crop comes from
 //     their keypoints in the previous frame (centred on the hips, sized by
 //     torso and body extent). It holds no model: Track takes the Estimator
 //     and Detector to run, so a pool of workers with their own sessions can

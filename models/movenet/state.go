@@ -27,13 +27,22 @@ type TrackState struct {
 	frame  int
 	lost   bool
 	nextID int
+	// rejected holds the detector's boxes whose first crop showed no
+	// person (a poster, a mannequin, a partial view): the detector's
+	// findings there are not tried again until its next periodic run.
+	rejected []Box
+	detects  int // detector runs
 }
 
 type track struct {
 	id   int
 	crop Crop // where to look in the next frame
 	box  Box  // where the person was last seen
+	age  int  // frames the person has been followed
 }
+
+// maxRejected bounds TrackState.rejected; the oldest box gives way.
+const maxRejected = 8
 
 // NewTrackState returns the state of a new sequence under cfg, whose zero
 // fields take their defaults. The estimators that advance it must batch at
@@ -74,6 +83,8 @@ func NewTrackState(cfg TrackerConfig) (*TrackState, error) {
 		poses:  make([]Pose, cfg.MaxPeople),
 		people: make([]Person, 0, cfg.MaxPeople),
 		nextID: 1,
+
+		rejected: make([]Box, 0, maxRejected),
 	}, nil
 }
 
@@ -92,7 +103,10 @@ func (s *TrackState) Track(img gocv.Mat, est *Estimator, det *Detector) ([]Perso
 	if est == nil || det == nil {
 		return nil, errNoModel
 	}
-	if len(s.tracks) == 0 || s.lost || s.frame%s.cfg.DetectEvery == 0 {
+	if periodic := s.frame%s.cfg.DetectEvery == 0; len(s.tracks) == 0 || s.lost || periodic {
+		if periodic {
+			s.rejected = s.rejected[:0]
+		}
 		if err := s.detect(img, det); err != nil {
 			return nil, err
 		}
@@ -114,11 +128,18 @@ func (s *TrackState) Track(img gocv.Mat, est *Estimator, det *Detector) ([]Perso
 		p.Score = meanScore(&p.Pose)
 		box, ok := keypointBox(&p.Pose, s.cfg.KeypointScore)
 		if p.Score < s.cfg.MinScore || !ok || s.duplicate(box) {
-			s.lost = true
+			if tr.age == 0 {
+				// Nobody followed was lost: the detector's candidate
+				// was no person.
+				s.reject(tr.box)
+			} else {
+				s.lost = true
+			}
 			continue
 		}
 		p.Box = box
 		tr.box = Box{X: box[0], Y: box[1], W: box[2], H: box[3]}
+		tr.age++
 		tr.crop = followCrop(&p.Pose, s.cfg.KeypointScore, tr.crop)
 		kept = append(kept, tr)
 		s.people = append(s.people, p)
@@ -146,11 +167,18 @@ func (s *TrackState) detect(img gocv.Mat, det *Detector) error {
 	if err != nil {
 		return err
 	}
+	s.detects++
 	for _, b := range boxes {
 		if len(s.tracks) == s.cfg.MaxPeople {
 			break
 		}
 		covered := false
+		for _, r := range s.rejected {
+			if b.IoU(r) > 0.5 {
+				covered = true
+				break
+			}
+		}
 		for _, tr := range s.tracks {
 			if b.IoU(tr.box) > 0.4 {
 				covered = true
@@ -166,10 +194,24 @@ func (s *TrackState) detect(img gocv.Mat, det *Detector) error {
 	return nil
 }
 
+// reject notes a detector box that showed no person.
+func (s *TrackState) reject(b Box) {
+	if len(s.rejected) == cap(s.rejected) {
+		copy(s.rejected, s.rejected[1:])
+		s.rejected = s.rejected[:len(s.rejected)-1]
+	}
+	s.rejected = append(s.rejected, b)
+}
+
+// DetectorRuns returns how many times the detector has run on this
+// sequence: the costly part of following people, so a figure to watch.
+func (s *TrackState) DetectorRuns() int { return s.detects }
+
 // Reset forgets every track, as at a cut between unrelated frames. IDs go
 // on counting, so a person found after the cut gets a new one.
 func (s *TrackState) Reset() {
 	s.tracks = s.tracks[:0]
+	s.rejected = s.rejected[:0]
 	s.frame = 0
 	s.lost = false
 }

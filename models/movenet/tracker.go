@@ -83,6 +83,9 @@ func (t *Tracker) Track(img gocv.Mat) ([]Person, error) {
 // Reset forgets every track, as at a cut between unrelated frames.
 func (t *Tracker) Reset() { t.state.Reset() }
 
+// DetectorRuns returns how many times the detector has run.
+func (t *Tracker) DetectorRuns() int { return t.state.DetectorRuns() }
+
 // Close releases both models.
 func (t *Tracker) Close() error {
 	return errors.Join(t.est.Close(), t.det.Close())
