@@ -2,84 +2,16 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"net/http"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	"gocv.io/x/gocv"
 
 	"github.com/athlete3d/athlete3d/internal/modeltest"
 	"github.com/athlete3d/athlete3d/internal/testenv"
 	"github.com/athlete3d/athlete3d/pipeline"
 )
-
-// mjpegCamera serves a video's frames, looping, as an MJPEG stream over
-// HTTP at a fixed rate: a network camera a test can unplug. While down,
-// the stream in progress ends and new requests get 503.
-type mjpegCamera struct {
-	jpegs [][]byte
-	every time.Duration
-	down  atomic.Bool
-}
-
-func newMJPEGCamera(t *testing.T, video string, frames int, fps float64) *mjpegCamera {
-	t.Helper()
-	vc, err := gocv.VideoCaptureFile(video)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer vc.Close()
-	img := gocv.NewMat()
-	defer img.Close()
-	c := &mjpegCamera{every: time.Duration(float64(time.Second) / fps)}
-	for len(c.jpegs) < frames && vc.Read(&img) && !img.Empty() {
-		buf, err := gocv.IMEncode(gocv.JPEGFileExt, img)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.jpegs = append(c.jpegs, slices.Clone(buf.GetBytes()))
-		buf.Close()
-	}
-	if len(c.jpegs) == 0 {
-		t.Fatalf("no frame read from %s", video)
-	}
-	return c
-}
-
-func (c *mjpegCamera) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if c.down.Load() {
-		http.Error(w, "camera unplugged", http.StatusServiceUnavailable)
-		return
-	}
-	w.Header().Set("Content-Type", "multipart/x-mixed-replace; boundary=frame")
-	tick := time.NewTicker(c.every)
-	defer tick.Stop()
-	for i := 0; ; i++ {
-		jpg := c.jpegs[i%len(c.jpegs)]
-		if _, err := fmt.Fprintf(w, "--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(jpg)); err != nil {
-			return
-		}
-		if _, err := w.Write(append(jpg, "\r\n"...)); err != nil {
-			return
-		}
-		w.(http.Flusher).Flush()
-		select {
-		case <-tick.C:
-		case <-r.Context().Done():
-			return
-		}
-		if c.down.Load() {
-			return
-		}
-	}
-}
 
 // countingSink notes the capture time and view count of each fused frame.
 type countingSink struct {
@@ -123,42 +55,12 @@ func TestRunCameraFault(t *testing.T) {
 	before := runtime.NumGoroutine()
 
 	const fps = 15
-	var cams []*mjpegCamera
-	var urls []string
-	var servers []*http.Server
-	for i := 1; i <= 4; i++ {
-		c := newMJPEGCamera(t, filepath.Join(data, "videos", fmt.Sprintf("cam%02d.mp4", i)), 30, fps)
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := &http.Server{Handler: c, ReadHeaderTimeout: time.Second}
-		go srv.Serve(ln)
-		cams, servers = append(cams, c), append(servers, srv)
-		urls = append(urls, "http://"+ln.Addr().String()+"/stream.mjpg")
-	}
-	defer func() {
-		for _, s := range servers {
-			s.Close()
-		}
-	}()
-
-	dir := t.TempDir()
-	calib, err := filepath.Abs(filepath.Join(data, "..", "..", "S00_Calibration", "Calib_qualisys.toml"))
+	rig, err := startCameraRig(data, fps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := fmt.Sprintf("calibration = %q\nrate = %d\nlive = true\n", calib, fps)
-	for i, u := range urls {
-		text += fmt.Sprintf("[[camera]]\nname = \"cam_%02d\"\nsource = %q\nfps = %d\n", i+1, u, fps)
-	}
-	text += "[fusion]\nignore_distortion = true\n[[sink]]\ntype = \"jsonl\"\npath = \"fault.jsonl\"\n"
-	path := filepath.Join(dir, "fault.toml")
-	writeFile(t, path, text)
-	cfg, err := pipeline.LoadConfig(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	defer rig.Close()
+	cfg := rigConfig(t, data, rig.URLs, fps, "[fusion]\nignore_distortion = true\n")
 	sink := &countingSink{}
 	r, err := buildRun(cfg, sink)
 	if err != nil {
@@ -177,12 +79,12 @@ func TestRunCameraFault(t *testing.T) {
 	}
 	wait(3 * time.Second) // models loaded, streams opened, tracking settled
 	unplug := time.Now()
-	cams[3].down.Store(true)
+	rig.cams[3].down.Store(true)
 	wait(1500 * time.Millisecond)
 	downDuring := r.downCameras()
 	posedBefore := r.pose.Stats().Cameras[3].Processed
 	plugged := time.Now()
-	cams[3].down.Store(false)
+	rig.cams[3].down.Store(false)
 	wait(3 * time.Second)
 	downAfter := r.downCameras()
 	st := r.pose.Stats().Cameras[3]
@@ -207,9 +109,7 @@ func TestRunCameraFault(t *testing.T) {
 		t.Errorf("after the return: down %v, %d reconnects, posed %d → %d; want the camera back and posed again",
 			downAfter, st.Capture.Reconnects, posedBefore, st.Processed)
 	}
-	for _, s := range servers {
-		s.Close()
-	}
+	rig.Close()
 	// Every goroutine of the run is gone (the servers' too, closed above).
 	deadline := time.Now().Add(3 * time.Second)
 	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {

@@ -88,6 +88,8 @@ type pipelineRun struct {
 	engine *pipeline.Engine
 	set    *skeleton.Set
 	pose   *pose.Stage
+	// epoch is the wall-clock instant of capture time 0 for cameras.
+	epoch  time.Time
 	closer []func() error
 }
 
@@ -154,6 +156,7 @@ func (r *pipelineRun) cameras(sources *[]pipeline.ViewSource) error {
 		return err
 	}
 	epoch := time.Now()
+	r.epoch = epoch
 	var grabbers []*capture.Grabber
 	for i, cc := range cfg.Cameras {
 		k := -1
