@@ -78,6 +78,8 @@ type PoseConfig struct {
 	// Threads is the number of threads of each worker's inference; 0
 	// means 1.
 	Threads int `toml:"threads"`
+	// Batch is the most cameras a worker runs in one inference; 0 means 1.
+	Batch int `toml:"batch"`
 	// Model is the keypoint network: "lightning" (MoveNet Lightning, the
 	// default, 192-pixel crops), "thunder" (MoveNet Thunder, 256-pixel
 	// crops: more accurate, about three times the cost), or the path of
@@ -214,6 +216,8 @@ func (c *Config) Validate() error {
 		return bad("pose.workers", "%d", c.Pose.Workers)
 	case c.Pose.Threads < 0 || c.Pose.Threads > 256:
 		return bad("pose.threads", "%d", c.Pose.Threads)
+	case c.Pose.Batch < 0 || c.Pose.Batch > 64:
+		return bad("pose.batch", "%d", c.Pose.Batch)
 	case c.Pose.Model != "" && c.Pose.Model != "lightning" && c.Pose.Model != "thunder" && !strings.HasSuffix(c.Pose.Model, ".onnx"):
 		return bad("pose.model", "%q: want lightning, thunder or an .onnx file", c.Pose.Model)
 	case c.Fusion.MinScore < 0 || c.Fusion.MinScore >= 1:

@@ -178,7 +178,7 @@ func (r *pipelineRun) cameras(sources *[]pipeline.ViewSource) error {
 		}
 		grabbers = append(grabbers, g)
 	}
-	pc := pose.Config{Workers: cfg.Pose.Workers, Threads: cfg.Pose.Threads, Live: cfg.Live}
+	pc := pose.Config{Workers: cfg.Pose.Workers, Threads: cfg.Pose.Threads, Batch: cfg.Pose.Batch, Live: cfg.Live}
 	switch m := cfg.Pose.Model; m {
 	case "", "lightning":
 	case "thunder":

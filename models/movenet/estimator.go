@@ -122,22 +122,52 @@ func (e *Estimator) Batch() int { return e.batch }
 // batch, and writes it to dst[i] in image pixels. len(dst) must be at least
 // len(crops). It allocates nothing.
 func (e *Estimator) Estimate(dst []Pose, img gocv.Mat, crops []Crop) error {
-	n := len(crops)
-	if n == 0 {
-		return nil
-	}
-	if n > e.batch || len(dst) < n {
-		return fmt.Errorf("movenet: %d crops into %d poses: %w of %d", n, len(dst), ErrBatch, e.batch)
-	}
-	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
-		return fmt.Errorf("movenet: %w", ErrImage)
+	if err := e.check(dst, len(crops), img); err != nil {
+		return err
 	}
 	for i, c := range crops {
 		if err := e.fill(e.in[i*e.pixels:(i+1)*e.pixels], img, c); err != nil {
 			return err
 		}
 	}
-	if err := e.sess.RunBatch(n); err != nil {
+	return e.run(dst, crops)
+}
+
+// EstimateEach is Estimate over crops of several images, crop i of
+// imgs[i], in one batch: the people of several cameras' frames in one
+// inference. It allocates nothing.
+func (e *Estimator) EstimateEach(dst []Pose, imgs []gocv.Mat, crops []Crop) error {
+	if len(imgs) != len(crops) {
+		return fmt.Errorf("movenet: %d images for %d crops: %w", len(imgs), len(crops), ErrBatch)
+	}
+	for i, c := range crops {
+		if err := e.check(dst, len(crops), imgs[i]); err != nil {
+			return err
+		}
+		if err := e.fill(e.in[i*e.pixels:(i+1)*e.pixels], imgs[i], c); err != nil {
+			return err
+		}
+	}
+	return e.run(dst, crops)
+}
+
+// check validates a call for n crops into dst from img.
+func (e *Estimator) check(dst []Pose, n int, img gocv.Mat) error {
+	if n > e.batch || len(dst) < n {
+		return fmt.Errorf("movenet: %d crops into %d poses: %w of %d", n, len(dst), ErrBatch, e.batch)
+	}
+	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
+		return fmt.Errorf("movenet: %w", ErrImage)
+	}
+	return nil
+}
+
+// run runs the filled crops and decodes the poses into dst.
+func (e *Estimator) run(dst []Pose, crops []Crop) error {
+	if len(crops) == 0 {
+		return nil
+	}
+	if err := e.sess.RunBatch(len(crops)); err != nil {
 		return fmt.Errorf("movenet: %w", err)
 	}
 	for i, c := range crops {

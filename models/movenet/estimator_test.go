@@ -65,6 +65,38 @@ func TestBatchMatchesSingle(t *testing.T) {
 	}
 }
 
+// TestEstimateEach: crops of two images in one batch give what each image
+// gives alone, and the image count must match the crops'.
+func TestEstimateEach(t *testing.T) {
+	e := estimator(t, EstimatorConfig{Batch: 3})
+	img := scene(t)
+	defer img.Close()
+	flipped := gocv.NewMat()
+	defer flipped.Close()
+	gocv.Flip(img, &flipped, 1)
+	imgs := []gocv.Mat{img, flipped, img}
+	crops := []Crop{{X: 100, Y: 50, Size: 400}, {X: 100, Y: 50, Size: 400}, {X: 900, Y: 0, Size: 300}}
+	together := make([]Pose, 3)
+	if err := e.EstimateEach(together, imgs, crops); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range crops {
+		alone := make([]Pose, 1)
+		if err := e.Estimate(alone, imgs[i], []Crop{c}); err != nil {
+			t.Fatal(err)
+		}
+		if alone[0] != together[i] {
+			t.Errorf("crop %d: batched %+v, alone %+v", i, together[i][0], alone[0][0])
+		}
+	}
+	if together[0] == together[1] {
+		t.Error("the same crop of an image and of its mirror gave the same pose: the images were not each used")
+	}
+	if err := e.EstimateEach(together, imgs[:2], crops); !errors.Is(err, ErrBatch) {
+		t.Errorf("2 images for 3 crops: got %v, want ErrBatch", err)
+	}
+}
+
 func TestEstimateBadInput(t *testing.T) {
 	e := estimator(t, EstimatorConfig{Batch: 2})
 	img := scene(t)

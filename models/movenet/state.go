@@ -99,8 +99,28 @@ var errNoModel = errors.New("movenet: track needs an estimator and a detector")
 // det, which may belong to the caller (a worker) rather than to the
 // sequence. The returned slice is the state's own and is overwritten by the
 // next call. In steady state it allocates nothing.
+//
+// Track is Prepare, est.Estimate on the crops, then Finish; a worker that
+// batches several cameras' crops into one inference calls those itself.
 func (s *TrackState) Track(img gocv.Mat, est *Estimator, det *Detector) ([]Person, error) {
-	if est == nil || det == nil {
+	if est == nil {
+		return nil, errNoModel
+	}
+	crops, err := s.Prepare(img, det)
+	if err != nil {
+		return nil, err
+	}
+	if err := est.Estimate(s.poses, img, crops); err != nil {
+		return nil, err
+	}
+	return s.Finish(s.poses[:len(crops)]), nil
+}
+
+// Prepare starts the next frame: it runs det when due (the first frame,
+// after a loss, every DetectEvery frames) and returns where to look for
+// each person, at most MaxPeople crops. The slice is the state's own.
+func (s *TrackState) Prepare(img gocv.Mat, det *Detector) ([]Crop, error) {
+	if det == nil {
 		return nil, errNoModel
 	}
 	if periodic := s.frame%s.cfg.DetectEvery == 0; len(s.tracks) == 0 || s.lost || periodic {
@@ -117,14 +137,19 @@ func (s *TrackState) Track(img gocv.Mat, est *Estimator, det *Detector) ([]Perso
 	for _, tr := range s.tracks {
 		s.crops = append(s.crops, tr.crop)
 	}
-	if err := est.Estimate(s.poses, img, s.crops); err != nil {
-		return nil, err
-	}
+	return s.crops, nil
+}
 
+// Finish ends the frame Prepare started: poses[i] is the pose estimated in
+// its crop i. It returns the people found, the state's own slice.
+func (s *TrackState) Finish(poses []Pose) []Person {
 	s.people = s.people[:0]
 	kept := s.tracks[:0]
 	for i, tr := range s.tracks {
-		p := Person{ID: tr.id, Pose: s.poses[i]}
+		if i >= len(poses) {
+			break
+		}
+		p := Person{ID: tr.id, Pose: poses[i]}
 		p.Score = meanScore(&p.Pose)
 		box, ok := keypointBox(&p.Pose, s.cfg.KeypointScore)
 		if p.Score < s.cfg.MinScore || !ok || s.duplicate(box) {
@@ -145,7 +170,7 @@ func (s *TrackState) Track(img gocv.Mat, est *Estimator, det *Detector) ([]Perso
 		s.people = append(s.people, p)
 	}
 	s.tracks = kept
-	return s.people, nil
+	return s.people
 }
 
 // duplicate reports whether box overlaps a person already kept this frame

@@ -17,16 +17,18 @@ import (
 var sinkPeople int
 
 // BenchmarkStage runs the trial's four videos through the stage, offline,
-// with one and two workers: one op is the whole trial (400 camera-frames).
+// with one and two workers, one or two inference threads each, taking one
+// to four cameras per inference: one op is the whole trial (400
+// camera-frames).
 // It reports camera-frames per second and heap allocations per frame
 // (the run's setup included: grabbers' pools, goroutines). Compare with
 // BenchmarkBare: the efficiency of the pipeline is its throughput over the
 // bare throughput times the workers.
 func BenchmarkStage(b *testing.B) {
 	paths := videoPaths(b)
-	for _, workers := range []int{1, 2} {
-		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
-			st := newStage(b, grabbers(b, paths, false), pose.Config{Workers: workers})
+	for _, c := range []struct{ workers, threads, batch int }{{1, 1, 1}, {2, 1, 1}, {1, 1, 2}, {2, 1, 2}, {1, 2, 1}, {1, 2, 2}, {1, 2, 4}} {
+		b.Run(fmt.Sprintf("workers=%d/threads=%d/batch=%d", c.workers, c.threads, c.batch), func(b *testing.B) {
+			st := newStage(b, grabbers(b, paths, false), pose.Config{Workers: c.workers, Threads: c.threads, Batch: c.batch})
 			out := make(chan *pipeline.View, 16)
 			var frames int64
 			var m0, m1 runtime.MemStats

@@ -19,8 +19,16 @@ type Config struct {
 	// the workers, not the threads of one inference, share the cores. It
 	// replaces the Threads of Tracker.Estimator and Tracker.Detector.
 	Threads int
+	// Batch is the most cameras a worker takes at once, their crops run
+	// in one inference; default 1. A worker takes what is waiting and
+	// never waits for more. Batching pays where one inference of several
+	// crops costs less than several of one (a GPU, several threads per
+	// session); on one CPU thread per worker it does not (see the package
+	// documentation's figures).
+	Batch int
 	// Tracker configures the models and each camera's tracking (detector
-	// cadence, people followed, scores).
+	// cadence, people followed, scores). Its Estimator.Batch is set to
+	// Batch times the people followed per camera.
 	Tracker movenet.TrackerConfig
 	// Live selects the latest-frame policy: a camera's frame waiting for
 	// a worker is replaced by a newer one, released and counted as
@@ -32,8 +40,8 @@ type Config struct {
 
 // withDefaults checks cfg and fills its zero fields for cams cameras.
 func (cfg Config) withDefaults(cams int) (Config, error) {
-	if cfg.Workers < 0 || cfg.Threads < 0 {
-		return cfg, fmt.Errorf("%w: %d workers and %d threads must not be negative", ErrConfig, cfg.Workers, cfg.Threads)
+	if cfg.Workers < 0 || cfg.Threads < 0 || cfg.Batch < 0 {
+		return cfg, fmt.Errorf("%w: %d workers, %d threads and batch %d must not be negative", ErrConfig, cfg.Workers, cfg.Threads, cfg.Batch)
 	}
 	if cfg.Workers == 0 {
 		cfg.Workers = runtime.NumCPU()
@@ -44,5 +52,10 @@ func (cfg Config) withDefaults(cams int) (Config, error) {
 	}
 	cfg.Tracker.Estimator.Threads = cfg.Threads
 	cfg.Tracker.Detector.Threads = cfg.Threads
+	cfg.Batch = min(max(cfg.Batch, 1), cams)
+	if cfg.Tracker.MaxPeople == 0 {
+		cfg.Tracker.MaxPeople = movenet.DefaultBatch
+	}
+	cfg.Tracker.Estimator.Batch = cfg.Batch * cfg.Tracker.MaxPeople
 	return cfg, nil
 }

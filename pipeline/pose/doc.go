@@ -17,6 +17,15 @@
 // replacement counting from the frame it replaced), so the cameras are
 // served in turn.
 //
+// With Config.Batch above 1, a free worker takes up to that many waiting
+// cameras and runs all their crops in one inference (it never waits for
+// more). On this project's 2-core reference machine, the Pose2Sim trial's
+// four videos offline (BenchmarkStage): two workers of one thread, 93
+// camera frames/s unbatched, 92 batched by two; one worker of two threads,
+// 63 unbatched, 68 by two, 75 by four. One inference of several crops
+// saves little on a CPU thread, so Batch defaults to 1; it is for GPUs and
+// many-threaded sessions.
+//
 // # Live and offline
 //
 // Each camera has one slot for the frame waiting for a worker. Offline
@@ -32,8 +41,8 @@
 // # Ownership
 //
 //   - Frames are lent by their grabber's pool. The stage releases each as
-//     soon as the pose step has read it (after TrackState.Track, before
-//     the view is sent), and at once the ones it drops or still holds when
+//     soon as the pose step has read it (after the inference, before the
+//     view is sent), and at once the ones it drops or still holds when
 //     a run ends.
 //   - Views are lent by the stage's pool: the receiver of out calls
 //     Release when done, from any goroutine, and must not touch the view

@@ -192,71 +192,111 @@ func (s *Stage) drop(c *camera) {
 	}
 }
 
-// work takes waiting frames, the oldest first, one camera at a time, and
-// turns each into a view. The camera stays held until its view is sent,
-// which keeps each camera's views in capture order.
+// work takes waiting frames, the oldest first, up to Config.Batch
+// cameras at a time, and turns each into a view. A camera stays held
+// until its view is sent, which keeps each camera's views in capture
+// order.
 func (s *Stage) work(ctx context.Context, w *worker, out chan<- *pipeline.View) error {
 	for {
 		s.mu.Lock()
-		var c *camera
 		for {
 			if ctx.Err() != nil || s.active == 0 {
 				s.mu.Unlock()
 				return nil
 			}
-			if c = s.pick(); c != nil {
+			if c := s.pick(); c != nil {
 				break
 			}
 			s.cond.Wait()
 		}
-		f, arrived := c.waiting, c.arrived
-		c.waiting, c.busy = nil, true
-		s.cond.Broadcast() // the camera's feeder may wait for the slot
+		w.jobs = w.jobs[:0]
+		for len(w.jobs) < s.cfg.Batch {
+			c := s.pick()
+			if c == nil {
+				break
+			}
+			w.jobs = append(w.jobs, job{c: c, f: c.waiting, arrived: c.arrived})
+			c.waiting, c.busy = nil, true
+		}
+		s.cond.Broadcast() // the cameras' feeders may wait for their slots
 		s.mu.Unlock()
 
-		v, err := s.process(w, c, f, arrived)
-		if err != nil {
+		err := s.process(w)
+		for i := range w.jobs {
+			j := &w.jobs[i]
+			if j.view != nil {
+				select {
+				case out <- j.view:
+					s.total.ObserveDuration(time.Since(j.arrived))
+				case <-ctx.Done():
+					j.view.Release()
+				}
+			}
 			s.mu.Lock()
-			c.busy = false
+			j.c.busy = false
 			s.cond.Broadcast()
 			s.mu.Unlock()
+			*j = job{}
+		}
+		if err != nil {
 			return err
 		}
-		select {
-		case out <- v:
-			s.total.ObserveDuration(time.Since(arrived))
-		case <-ctx.Done():
-			v.Release()
-		}
-		s.mu.Lock()
-		c.busy = false
-		s.cond.Broadcast()
-		s.mu.Unlock()
 	}
 }
 
-// process runs the pose step on f for camera c with w's models, releases
-// f, and returns the view.
-func (s *Stage) process(w *worker, c *camera, f *capture.Frame, arrived time.Time) (*pipeline.View, error) {
+// process runs the pose step on the frames of w's jobs with w's models,
+// their crops in one inference, releases the frames, and leaves each
+// job's view in it (none after an error).
+func (s *Stage) process(w *worker) error {
 	start := time.Now()
-	s.queue.ObserveDuration(start.Sub(arrived))
-	people, err := c.state.Track(f.Img, w.est, w.det)
-	if err != nil {
-		err = fmt.Errorf("pose: camera %d frame %d: %w", c.id, f.Index, err)
-		f.Release()
-		return nil, err
+	w.imgs, w.crops = w.imgs[:0], w.crops[:0]
+	var err error
+	for i := range w.jobs {
+		j := &w.jobs[i]
+		s.queue.ObserveDuration(start.Sub(j.arrived))
+		crops, e := j.c.state.Prepare(j.f.Img, w.det)
+		if e != nil {
+			err = fmt.Errorf("pose: camera %d frame %d: %w", j.c.id, j.f.Index, e)
+			break
+		}
+		j.crops = len(crops)
+		for _, c := range crops {
+			w.imgs, w.crops = append(w.imgs, j.f.Img), append(w.crops, c)
+		}
 	}
-	v := s.views.get()
-	fill(v, c.id, people)
-	// Seq follows the input's frame numbers, so that drops anywhere
-	// before the pose step show as gaps.
-	v.Seq, v.Time = f.Index, f.Time
-	f.Release()
+	if err == nil {
+		if e := w.est.EstimateEach(w.poses, w.imgs, w.crops); e != nil {
+			j := &w.jobs[0]
+			err = fmt.Errorf("pose: camera %d frame %d: %w", j.c.id, j.f.Index, e)
+		}
+	}
+	off := 0
+	for i := range w.jobs {
+		j := &w.jobs[i]
+		if err == nil {
+			people := j.c.state.Finish(w.poses[off : off+j.crops])
+			off += j.crops
+			v := s.views.get()
+			fill(v, j.c.id, people)
+			// Seq follows the input's frame numbers, so that drops
+			// anywhere before the pose step show as gaps.
+			v.Seq, v.Time = j.f.Index, j.f.Time
+			j.view = v
+			j.c.processed.Add(1)
+		}
+		j.f.Release()
+		j.f = nil
+	}
+	w.imgs = w.imgs[:0] // hold no Mat beyond the frames' release
+	if err != nil {
+		return err
+	}
 	end := time.Now()
-	s.infer.ObserveDuration(end.Sub(start))
+	for range w.jobs {
+		s.infer.ObserveDuration(end.Sub(start))
+	}
 	s.busy.Add(int64(end.Sub(start)))
-	c.processed.Add(1)
-	return v, nil
+	return nil
 }
 
 // pick returns, among the cameras with a frame waiting and no worker,

@@ -8,8 +8,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gocv.io/x/gocv"
+
 	"github.com/athlete3d/athlete3d/internal/metrics"
 	"github.com/athlete3d/athlete3d/models/movenet"
+	"github.com/athlete3d/athlete3d/pipeline"
 	"github.com/athlete3d/athlete3d/pipeline/capture"
 )
 
@@ -63,10 +66,25 @@ type camera struct {
 	in, processed, dropped atomic.Int64
 }
 
-// worker owns one set of ONNX Runtime sessions.
+// worker owns one set of ONNX Runtime sessions, and the scratch of the
+// cameras it takes together.
 type worker struct {
 	est *movenet.Estimator
 	det *movenet.Detector
+
+	jobs  []job
+	imgs  []gocv.Mat
+	crops []movenet.Crop
+	poses []movenet.Pose
+}
+
+// job is one camera's frame in a worker's batch.
+type job struct {
+	c       *camera
+	f       *capture.Frame
+	arrived time.Time
+	crops   int // the camera's crops in the batch
+	view    *pipeline.View
 }
 
 // New returns a stage over the grabbers, one per camera, and loads each
@@ -114,7 +132,7 @@ func newStage(srcs []source, ids []int, cfg Config) (*Stage, error) {
 		s.cams = append(s.cams, &camera{id: id, state: st})
 	}
 	for i := range cfg.Workers {
-		w, err := newWorker(cfg.Tracker)
+		w, err := newWorker(cfg.Tracker, cfg.Batch)
 		if err != nil {
 			s.Close()
 			return nil, fmt.Errorf("pose: loading worker %d's models: %w", i, err)
@@ -127,7 +145,7 @@ func newStage(srcs []source, ids []int, cfg Config) (*Stage, error) {
 	return s, nil
 }
 
-func newWorker(cfg movenet.TrackerConfig) (*worker, error) {
+func newWorker(cfg movenet.TrackerConfig, batch int) (*worker, error) {
 	est, err := movenet.NewEstimator(cfg.Estimator)
 	if err != nil {
 		return nil, err
@@ -137,7 +155,9 @@ func newWorker(cfg movenet.TrackerConfig) (*worker, error) {
 		est.Close()
 		return nil, err
 	}
-	return &worker{est: est, det: det}, nil
+	n := est.Batch()
+	return &worker{est: est, det: det, jobs: make([]job, 0, batch),
+		imgs: make([]gocv.Mat, 0, n), crops: make([]movenet.Crop, 0, n), poses: make([]movenet.Pose, n)}, nil
 }
 
 // Cameras returns the indices, in the rig, of the stage's cameras, in the

@@ -165,18 +165,19 @@ func collect(t testing.TB, out <-chan *pipeline.View, errc <-chan error, timeout
 }
 
 // TestOffline runs the trial's four videos through the stage offline with
-// two workers and checks that every frame gives exactly one view, in
-// order, that the participant is found in nearly every view, that the
-// views are what a single-camera movenet.Tracker gives on the same frames
-// (sharing the models among cameras changes nothing), and that the
-// steady state allocates nothing.
+// two workers, each taking up to two cameras into one inference, and
+// checks that every frame gives exactly one view, in order, that the
+// participant is found in nearly every view, that the views are what a
+// single-camera movenet.Tracker gives on the same frames (sharing the
+// models among cameras, and batching their crops, changes nothing), and
+// that the steady state allocates nothing.
 func TestOffline(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the pose step on 800 full-HD frames; skipped with -short")
 	}
 	paths := videoPaths(t)
 	gs := grabbers(t, paths, false)
-	st := newStage(t, gs, pose.Config{Workers: 2})
+	st := newStage(t, gs, pose.Config{Workers: 2, Batch: 2})
 	if got := st.Cameras(); fmt.Sprint(got) != "[0 1 2 3]" {
 		t.Fatalf("got cameras %v, want [0 1 2 3]", got)
 	}
