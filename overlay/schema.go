@@ -37,7 +37,8 @@ type View struct {
 }
 
 // Metrics are an athlete's live figures. A NaN (or infinite) value is
-// unknown: it is left out of both encodings and decodes as NaN.
+// unknown: it is left out of both encodings and decodes as NaN. The zero
+// value means a known 0, so a producer sets NaN for what it does not know.
 type Metrics struct {
 	Speed, TopSpeed, Distance float64 // m/s, m/s, m
 	StepLength, StepFrequency float64 // m, Hz (last step)
