@@ -4,14 +4,14 @@
 
 GO         ?= go
 BIN        := bin/athlete3d
-DEBS       := pkg-config libopencv-dev libopencv-contrib-dev opencv-doc
+DEBS       := pkg-config libopencv-dev libopencv-contrib-dev opencv-doc chromium
 DEMO_VIDEO := /usr/share/doc/opencv-doc/examples/data/vtest.avi
 # Tested with the race detector: the pure-Go packages, and the grabbers
 # (their goroutines are the point). The pose stage's race run would repeat
 # a minute of inference for little: its concurrency is tested without it.
 RACE       := ./skeleton ./calibration ./calibration/solve ./internal/progress ./internal/metrics ./internal/atomicfile \
               ./pipeline ./pipeline/fusion ./pipeline/kinematics ./pipeline/record ./pipeline/capture \
-              ./bench ./models ./models/onnx ./models/tfjs
+              ./bench ./models ./models/onnx ./models/tfjs ./overlay ./pipeline/synthetic
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup debs build test demo goldens clean

@@ -42,6 +42,8 @@ type Config struct {
 	Pose      PoseConfig       `toml:"pose"`
 	Fusion    FusionConfig     `toml:"fusion"`
 	Sinks     []SinkConfig     `toml:"sink"`
+	Overlay   OverlayConfig    `toml:"overlay"`
+	Athletes  []LaneEntry      `toml:"athlete"`
 	HTTP      HTTPConfig       `toml:"http"`
 
 	// Dir is the folder of the file, for its relative paths.
@@ -123,6 +125,31 @@ type SinkConfig struct {
 	Type string `toml:"type"`
 	// Path is the file written.
 	Path string `toml:"path"`
+}
+
+// OverlayConfig configures the overlay feed for broadcast graphics: the
+// WebSocket and WebRTC endpoints, the overlay page and the operator
+// dashboard (package overlay; docs/overlay-feed.md).
+type OverlayConfig struct {
+	// Listen is the address of the feed and its pages, for example
+	// "0.0.0.0:8090"; empty means no overlay.
+	Listen string `toml:"listen"`
+	// Tokens are the accepted access tokens; empty means no
+	// authentication.
+	Tokens []string `toml:"tokens"`
+	// Origins are the web origins ("https://graphics.example:443") whose
+	// pages may open the feed, besides pages served by the feed itself.
+	Origins []string `toml:"origins"`
+	// WebRTC offers the feed on WebRTC data channels too.
+	WebRTC bool `toml:"webrtc"`
+	// Queue is the frames a client may fall behind before it loses its
+	// oldest; 0 means 8.
+	Queue int `toml:"queue"`
+	// Lane1Y and LaneWidth place the lanes: lane n's centre is at world
+	// y = lane1_y + (n−1)·lane_width, m (lane_width negative when the
+	// numbers grow towards −y); lane_width 0 means no lanes.
+	Lane1Y    float64 `toml:"lane1_y"`
+	LaneWidth float64 `toml:"lane_width"`
 }
 
 // HTTPConfig configures the monitoring endpoint.
@@ -231,8 +258,28 @@ func (c *Config) Validate() error {
 	case c.Fusion.LatencyMS < 0:
 		return bad("fusion.sync_latency_ms", "%v: want milliseconds", c.Fusion.LatencyMS)
 	}
-	if len(c.Sinks) == 0 {
-		return bad("sink", "none: add a [[sink]] table (type = \"jsonl\", path = ...)")
+	if math.IsNaN(c.Overlay.Lane1Y) || math.IsInf(c.Overlay.Lane1Y, 0) || math.IsNaN(c.Overlay.LaneWidth) || math.IsInf(c.Overlay.LaneWidth, 0) {
+		return bad("overlay.lane1_y", "%v and lane_width %v: want metres", c.Overlay.Lane1Y, c.Overlay.LaneWidth)
+	}
+	if c.Overlay.Queue < 0 || c.Overlay.Queue > 10000 {
+		return bad("overlay.queue", "%d", c.Overlay.Queue)
+	}
+	lanes := map[int]int{}
+	for i, a := range c.Athletes {
+		key := fmt.Sprintf("athlete[%d].lane", i)
+		if a.Lane < 1 || a.Lane > 99 {
+			return bad(key, "%d: want a lane number", a.Lane)
+		}
+		if j, ok := lanes[a.Lane]; ok {
+			return bad(key, "%d is also athlete[%d]'s", a.Lane, j)
+		}
+		lanes[a.Lane] = i
+	}
+	if len(c.Athletes) > 0 && c.Overlay.LaneWidth == 0 {
+		return bad("overlay.lane_width", "the start list ([[athlete]]) needs the lanes placed")
+	}
+	if len(c.Sinks) == 0 && c.Overlay.Listen == "" {
+		return bad("sink", "none: add a [[sink]] table (type = \"jsonl\", path = ...) or an [overlay] listen address")
 	}
 	for i, s := range c.Sinks {
 		key := fmt.Sprintf("sink[%d]", i)
@@ -243,9 +290,13 @@ func (c *Config) Validate() error {
 			return bad(key+".path", "missing")
 		}
 	}
-	if c.HTTP.Listen != "" {
-		if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
-			return bad("http.listen", "%q: %v", c.HTTP.Listen, err)
+	for _, l := range [][2]string{{"http.listen", c.HTTP.Listen}, {"overlay.listen", c.Overlay.Listen}} {
+		key, addr := l[0], l[1]
+		if addr == "" {
+			continue
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return bad(key, "%q: %v", addr, err)
 		}
 	}
 	return nil

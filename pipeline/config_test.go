@@ -82,6 +82,11 @@ func TestConfigErrors(t *testing.T) {
 		{"both rigs", table("[synthetic]\nurl = \"synthetic://sprint\""), "either [synthetic] or [[camera]]"},
 		{"bad score", table("[fusion]\nmin_score = 2"), "fusion.min_score"},
 		{"other keypoints", top(`keypoints = "body25b"`), "keypoints"},
+		{"bad pose model", swap("workers = 2", "workers = 2\nmodel = \"giant\""), "pose.model"},
+		{"bad limbs", table("[fusion]\nlimbs = \"stiff\""), "fusion.limbs"},
+		{"bad overlay listen", table("[overlay]\nlisten = \"8090\""), "overlay.listen"},
+		{"lane twice", table("[overlay]\nlane_width = 1.22\n[[athlete]]\nlane = 3\n[[athlete]]\nlane = 3"), "athlete[1].lane: 3 is also athlete[0]'s"},
+		{"start list without lanes", table("[[athlete]]\nlane = 3\nname = \"A\""), "overlay.lane_width"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := LoadConfig(writeConfig(t, tt.text))

@@ -16,6 +16,7 @@ import (
 	"github.com/athlete3d/athlete3d/calibration"
 	"github.com/athlete3d/athlete3d/internal/metrics"
 	"github.com/athlete3d/athlete3d/models"
+	"github.com/athlete3d/athlete3d/overlay"
 	"github.com/athlete3d/athlete3d/pipeline"
 	"github.com/athlete3d/athlete3d/pipeline/capture"
 	"github.com/athlete3d/athlete3d/pipeline/fusion"
@@ -63,6 +64,14 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		ctx, cancel = context.WithTimeout(ctx, *duration)
 		defer cancel()
 	}
+	if r.hub != nil {
+		srv, err := r.serveOverlay(cfg.Overlay.Listen)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "overlay feed on ws://%s/feed\n", srv.Addr)
+		defer srv.Close()
+	}
 	if cfg.HTTP.Listen != "" {
 		srv, err := r.serve(cfg.HTTP.Listen)
 		if err != nil {
@@ -88,6 +97,7 @@ type pipelineRun struct {
 	engine *pipeline.Engine
 	set    *skeleton.Set
 	pose   *pose.Stage
+	hub    *overlay.Hub // nil without an overlay
 	// epoch is the wall-clock instant of capture time 0 for cameras.
 	epoch  time.Time
 	closer []func() error
@@ -121,6 +131,17 @@ func buildRun(cfg *pipeline.Config, extra ...pipeline.Sink) (*pipelineRun, error
 	if err != nil {
 		r.close()
 		return nil, err
+	}
+	if cfg.Overlay.Listen != "" {
+		s, err := r.overlaySink()
+		if err != nil {
+			for _, s := range sinks {
+				s.Close()
+			}
+			r.close()
+			return nil, err
+		}
+		sinks = append(sinks, s)
 	}
 	sinks = append(sinks, extra...)
 	ms := func(v float64) time.Duration { return time.Duration(v * float64(time.Millisecond)) }

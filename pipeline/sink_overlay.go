@@ -1,0 +1,204 @@
+package pipeline
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/athlete3d/athlete3d/calibration"
+	"github.com/athlete3d/athlete3d/overlay"
+	"github.com/athlete3d/athlete3d/pipeline/fusion"
+	"github.com/athlete3d/athlete3d/pipeline/kinematics"
+	"github.com/athlete3d/athlete3d/skeleton"
+)
+
+// Lanes maps athletes to the lanes of the track and names the athletes
+// of the start list: lane n's centre is at world y = Lane1Y +
+// (n−1)·Width (Width negative when lane numbers grow towards −y).
+type Lanes struct {
+	Lane1Y, Width float64
+	// Entries are the start list, by lane.
+	Entries []LaneEntry
+}
+
+// LaneEntry is one athlete of the start list.
+type LaneEntry struct {
+	Lane int    `toml:"lane"`
+	Name string `toml:"name"`
+	Bib  string `toml:"bib"`
+}
+
+// lane returns the lane number whose centre is nearest y, or 0 when
+// lanes are not configured.
+func (l *Lanes) lane(y float64) int {
+	if l == nil || l.Width == 0 {
+		return 0
+	}
+	return int(math.Round((y-l.Lane1Y)/l.Width)) + 1
+}
+
+// OverlayHello describes the feed of a rig: the cameras' names and picture
+// sizes, the keypoint set's joints and limbs.
+func OverlayHello(cams []calibration.Camera, set *skeleton.Set) overlay.Hello {
+	h := overlay.Hello{Version: overlay.SchemaVersion, Joints: set.Joints, Limbs: set.Limbs}
+	for _, c := range cams {
+		h.Cameras = append(h.Cameras, overlay.Camera{Name: c.Name, Width: c.Width, Height: c.Height})
+	}
+	return h
+}
+
+// OverlaySink publishes the fused frames on an overlay hub: each person's
+// joints, their reprojection into every camera's picture through its lens
+// model, the athlete's live figures (package overlay's Metrics), foot
+// events and splits passed, with the lane and start-list entry the
+// person's pelvis is in.
+//
+// A joint's confidence in the feed is MaxError/(MaxError + its RMS
+// reprojection error): 1 where the cameras agree exactly, ½ at the
+// triangulator's rejection threshold; 0 when it was not placed.
+//
+// Write reuses the sink's frame: in steady state it allocates nothing
+// (a new athlete's split memory excepted). The hub encodes and queues
+// the frame for its clients without waiting for any of them.
+type OverlaySink struct {
+	hub      *overlay.Hub
+	cams     []calibration.Camera
+	set      *skeleton.Set
+	lanes    *Lanes
+	maxError float64
+	frame    overlay.Frame
+	split    map[int]float64 // per athlete, the mark of the last split sent
+}
+
+// NewOverlaySink publishes to hub the frames of a rig of cams and
+// skeletons of set; lanes may be nil. maxError is the triangulator's
+// rejection threshold, px (0 means 15).
+func NewOverlaySink(hub *overlay.Hub, cams []calibration.Camera, set *skeleton.Set, lanes *Lanes, maxError float64) (*OverlaySink, error) {
+	if hub == nil || set == nil || len(cams) == 0 {
+		return nil, fmt.Errorf("overlay sink: needs a hub, a keypoint set and cameras")
+	}
+	if maxError == 0 {
+		maxError = 15
+	}
+	return &OverlaySink{hub: hub, cams: cams, set: set, lanes: lanes, maxError: maxError, split: map[int]float64{}}, nil
+}
+
+// Name returns "overlay".
+func (s *OverlaySink) Name() string { return "overlay" }
+
+// Close does nothing: the hub belongs to the caller.
+func (s *OverlaySink) Close() error { return nil }
+
+// Write publishes f and releases it.
+func (s *OverlaySink) Write(f *Fused) error {
+	defer f.Release()
+	fr := &s.frame
+	fr.Number, fr.Capture = f.Number, f.Time.Seconds()
+	fr.Events = fr.Events[:0]
+	n := 0
+	for i := range f.People {
+		p := &f.People[i]
+		if p.ID == 0 {
+			continue // not yet a track: no identity to draw or name
+		}
+		if n == len(fr.Athletes) {
+			fr.Athletes = append(fr.Athletes, overlay.Athlete{})
+		}
+		a := &fr.Athletes[n]
+		n++
+		var fig Athlete
+		if i < len(f.Athletes) {
+			fig = f.Athletes[i]
+		}
+		s.athlete(a, p, &fig)
+		if fig.HasSplit && s.split[p.ID] != fig.Split.Mark {
+			s.split[p.ID] = fig.Split.Mark
+			fr.Events = append(fr.Events, overlay.Event{Athlete: p.ID, Kind: overlay.KindSplit, Time: fig.Split.T, Mark: fig.Split.Mark})
+		}
+	}
+	fr.Athletes = fr.Athletes[:n]
+	for _, ev := range f.Events {
+		kind := overlay.KindTouchdown
+		if ev.Event.Kind == kinematics.ToeOff {
+			kind = overlay.KindToeOff
+		}
+		foot := "left"
+		if ev.Event.Foot == kinematics.Right {
+			foot = "right"
+		}
+		fr.Events = append(fr.Events, overlay.Event{Athlete: ev.Athlete, Kind: kind, Foot: foot, Time: ev.Event.T})
+	}
+	s.hub.Publish(fr)
+	return nil
+}
+
+// athlete fills a from person p and its live figures.
+func (s *OverlaySink) athlete(a *overlay.Athlete, p *fusion.Skeleton3, fig *Athlete) {
+	a.ID = p.ID
+	a.Name, a.Lane, a.Bib = "", "", ""
+	if len(a.Joints) != len(p.Joints) {
+		a.Joints = make([]overlay.Joint, len(p.Joints))
+	}
+	for j, jt := range p.Joints {
+		a.Joints[j] = overlay.Joint{}
+		if jt.OK {
+			a.Joints[j] = overlay.Joint{X: float32(jt.P.X), Y: float32(jt.P.Y), Z: float32(jt.P.Z),
+				Conf: float32(s.maxError / (s.maxError + jt.Error))}
+		}
+	}
+	if len(a.Views) != len(s.cams) {
+		a.Views = make([]overlay.View, len(s.cams))
+	}
+	for c := range s.cams {
+		v := &a.Views[c]
+		v.Camera = c
+		if len(v.Points) != 2*len(p.Joints) {
+			v.Points = make([]float32, 2*len(p.Joints))
+		}
+		for j, jt := range p.Joints {
+			u, w, ok := float64(-1), float64(-1), false
+			if jt.OK {
+				u, w, ok = s.cams[c].Project(jt.P)
+			}
+			if !ok {
+				u, w = -1, -1
+			}
+			v.Points[2*j], v.Points[2*j+1] = float32(u), float32(w)
+		}
+	}
+	if lh, rh := s.set.Index("LHip"), s.set.Index("RHip"); lh >= 0 && rh >= 0 && p.Joints[lh].OK && p.Joints[rh].OK {
+		if lane := s.lanes.lane((p.Joints[lh].P.Y + p.Joints[rh].P.Y) / 2); lane > 0 {
+			a.Lane = strconv.Itoa(lane)
+			for _, e := range s.lanes.Entries {
+				if e.Lane == lane {
+					a.Name, a.Bib = e.Name, e.Bib
+				}
+			}
+		}
+	}
+	nan := math.NaN()
+	m := overlay.Metrics{Speed: nan, TopSpeed: nan, Distance: nan, StepLength: nan, StepFrequency: nan, ContactTime: nan}
+	if fig.Sample.Has(kinematics.FieldSmoothSpeed) {
+		m.Speed = fig.Sample.SmoothSpeed
+	}
+	if fig.TopSpeed > 0 {
+		m.TopSpeed = fig.TopSpeed
+	}
+	if fig.Sample.Has(kinematics.FieldX) {
+		m.Distance = fig.Sample.Distance
+	}
+	if fig.Step.Has(kinematics.HasStep) {
+		m.StepLength, m.StepFrequency = fig.Step.StepLength, fig.Step.StepFrequency()
+	}
+	if fig.Contact.Has(kinematics.HasContactTime) {
+		m.ContactTime = fig.Contact.ContactTime
+	}
+	if fig.HasSplit {
+		if a.Metrics.Split == nil {
+			a.Metrics.Split = &overlay.Split{}
+		}
+		*a.Metrics.Split = overlay.Split{Mark: fig.Split.Mark, Time: fig.Split.T, Interval: fig.Split.Interval}
+		m.Split = a.Metrics.Split
+	}
+	a.Metrics = m
+}
