@@ -65,4 +65,14 @@
 // Client.Apply; when the peer goes away or misbehaves it calls Client.Close.
 // A Sender that needs keepalives implements Pinger. The WebSocket endpoint
 // in ws.go is itself built this way and is the example to follow.
+//
+// # WebRTC and the server
+//
+// WebRTC (webrtc.go) is such a transport: WHEP-style signalling (POST an SDP
+// offer, get the answer, DELETE the session) over pion/webrtc, one data
+// channel per session carrying a hub client. Each session has one goroutine
+// (peer.run) that ends it, whatever the cause, by closing the client and
+// the peer connection; WebRTC.Close waits for all of them. Server
+// (server.go) routes /feed, /whep, the overlay and dashboard pages embedded
+// from web/, and /status. See docs/overlay-feed.md.
 package overlay

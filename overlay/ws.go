@@ -29,15 +29,8 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "overlay feed closed", http.StatusServiceUnavailable)
 		return
 	}
-	if !h.originAllowed(r) {
+	if !h.admit(w, r) {
 		h.rejected.Add(1)
-		http.Error(w, "origin not allowed", http.StatusForbidden)
-		return
-	}
-	if !h.authorized(r) {
-		h.rejected.Add(1)
-		w.Header().Set("WWW-Authenticate", `Bearer realm="overlay"`)
-		http.Error(w, "missing or wrong token", http.StatusUnauthorized)
 		return
 	}
 	ctrl, err := ControlFromQuery(r.URL.Query())
@@ -115,6 +108,21 @@ func (h *Hub) readLoop(conn *websocket.Conn, c *Client) {
 			return
 		}
 	}
+}
+
+// admit answers 403 or 401 and returns false when r fails the origin or
+// the token check; every endpoint and page of the overlay asks it first.
+func (h *Hub) admit(w http.ResponseWriter, r *http.Request) bool {
+	if !h.originAllowed(r) {
+		http.Error(w, "origin not allowed", http.StatusForbidden)
+		return false
+	}
+	if !h.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="overlay"`)
+		http.Error(w, "missing or wrong token", http.StatusUnauthorized)
+		return false
+	}
+	return true
 }
 
 // originAllowed reports whether the request's Origin header, if any, is

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync/atomic"
+	"time"
 
 	"github.com/athlete3d/athlete3d/calibration"
 	"github.com/athlete3d/athlete3d/overlay"
@@ -61,6 +63,12 @@ func OverlayHello(cams []calibration.Camera, set *skeleton.Set) overlay.Hello {
 // (a new athlete's split memory excepted). The hub encodes and queues
 // the frame for its clients without waiting for any of them.
 type OverlaySink struct {
+	// Epoch, when set, is the wall-clock instant of capture time 0 (live
+	// cameras): the sink then notes each frame's capture-to-publish
+	// latency (Latency).
+	Epoch time.Time
+
+	latency  atomic.Int64 // ns, the last frame's
 	hub      *overlay.Hub
 	cams     []calibration.Camera
 	set      *skeleton.Set
@@ -129,8 +137,15 @@ func (s *OverlaySink) Write(f *Fused) error {
 		fr.Events = append(fr.Events, overlay.Event{Athlete: ev.Athlete, Kind: kind, Foot: foot, Time: ev.Event.T})
 	}
 	s.hub.Publish(fr)
+	if !s.Epoch.IsZero() {
+		s.latency.Store(int64(time.Since(s.Epoch) - f.Time))
+	}
 	return nil
 }
+
+// Latency returns the last frame's capture-to-publish latency, 0 without
+// an Epoch; safe from any goroutine.
+func (s *OverlaySink) Latency() time.Duration { return time.Duration(s.latency.Load()) }
 
 // athlete fills a from person p and its live figures.
 func (s *OverlaySink) athlete(a *overlay.Athlete, p *fusion.Skeleton3, fig *Athlete) {

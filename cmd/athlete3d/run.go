@@ -65,12 +65,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		defer cancel()
 	}
 	if r.hub != nil {
-		srv, err := r.serveOverlay(cfg.Overlay.Listen)
+		addr, stop, err := r.serveOverlay(cfg.Overlay.Listen)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "overlay feed on ws://%s/feed\n", srv.Addr)
-		defer srv.Close()
+		fmt.Fprintf(stderr, "overlay on http://%s/overlay?camera=0, dashboard on /dashboard, feed on ws://%s/feed\n", addr, addr)
+		defer stop()
 	}
 	if cfg.HTTP.Listen != "" {
 		srv, err := r.serve(cfg.HTTP.Listen)
@@ -97,7 +97,8 @@ type pipelineRun struct {
 	engine *pipeline.Engine
 	set    *skeleton.Set
 	pose   *pose.Stage
-	hub    *overlay.Hub // nil without an overlay
+	hub    *overlay.Hub          // nil without an overlay
+	feed   *pipeline.OverlaySink // the hub's sink
 	// epoch is the wall-clock instant of capture time 0 for cameras.
 	epoch  time.Time
 	closer []func() error
