@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -234,6 +235,22 @@ webrtc = %v
 			}
 			if empty < 10 || clear != empty {
 				t.Errorf("%d of %d points far from every athlete transparent, want all of at least 10", clear, empty)
+			}
+
+			// The operator's dashboard lists the rig's cameras, up, and the
+			// overlay page among the feed's clients.
+			dash := browsertest.Open(t, browser, "http://"+addr+"/dashboard?token=t0ken", 960, 540, 10*time.Second)
+			if err := browsertest.Wait(dash, `document.querySelectorAll('#cameras tbody tr').length === 4 && document.querySelectorAll('#clients tbody tr').length >= 1`); err != nil {
+				t.Fatalf("dashboard: %v", err)
+			}
+			var rows []string
+			if err := browsertest.Eval(dash, `[...document.querySelectorAll('#cameras tbody tr')].map(r => r.innerText)`, &rows); err != nil {
+				t.Fatal(err)
+			}
+			for i, row := range rows {
+				if !strings.Contains(row, r.cams[i].Name) || !strings.Contains(row, "up") {
+					t.Errorf("dashboard camera row %q: want %s up", row, r.cams[i].Name)
+				}
 			}
 		})
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/athlete3d/athlete3d/internal/modeltest"
 	"github.com/athlete3d/athlete3d/internal/testenv"
 	"github.com/athlete3d/athlete3d/pipeline"
+	"github.com/athlete3d/athlete3d/pipeline/synthetic"
 	"github.com/athlete3d/athlete3d/pipeline/fusion"
 	"github.com/athlete3d/athlete3d/pipeline/record"
 	"github.com/athlete3d/athlete3d/skeleton"
@@ -308,5 +309,31 @@ func TestRunMetrics(t *testing.T) {
 	}
 	if !strings.Contains(text, "athlete3d_framesets_total 51\n") || types["athlete3d_views_late_total"] != 1 {
 		t.Errorf("metrics lack the run's 51 frame sets or the late views:\n%s", text)
+	}
+}
+
+// TestExamples: every committed configuration is valid, and the virtual
+// rig's URLs make a rig.
+func TestExamples(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("..", "..", "examples", "*.toml"))
+	if err != nil || len(paths) < 3 {
+		t.Fatalf("examples: %v, %v", paths, err)
+	}
+	for _, p := range paths {
+		cfg, err := pipeline.LoadConfig(p)
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		if cfg.Synthetic == nil {
+			continue
+		}
+		sc, err := synthetic.Parse(cfg.Synthetic.URL)
+		if err == nil {
+			_, err = synthetic.New(sc)
+		}
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
 	}
 }
