@@ -11,7 +11,7 @@ DEMO_VIDEO := /usr/share/doc/opencv-doc/examples/data/vtest.avi
 # a minute of inference for little: its concurrency is tested without it.
 RACE       := ./skeleton ./calibration ./calibration/solve ./internal/progress ./internal/metrics ./internal/atomicfile \
               ./pipeline ./pipeline/fusion ./pipeline/kinematics ./pipeline/record ./pipeline/capture \
-              ./bench ./models ./models/onnx ./models/tfjs ./overlay ./pipeline/synthetic
+              ./bench ./models ./models/onnx ./models/tfjs ./overlay ./overlay/burnin ./pipeline/synthetic
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup debs build test demo goldens clean

@@ -26,6 +26,7 @@ func verbs() []verb {
 		{"triangulate", "place recorded 2D keypoints from calibrated cameras in 3D", runTriangulate},
 		{"calibrate", "calibrate cameras from boards, surveyed points or the athletes; convert calibration files", runCalibrate},
 		{"models", "fetch, convert and inspect the pose networks", runModels},
+		{"burnin", "draw the athletes of a JSONL stream onto a camera's video, to a file or an MJPEG preview", runBurnin},
 	}
 }
 

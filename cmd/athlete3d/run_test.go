@@ -14,9 +14,9 @@ import (
 	"github.com/athlete3d/athlete3d/internal/modeltest"
 	"github.com/athlete3d/athlete3d/internal/testenv"
 	"github.com/athlete3d/athlete3d/pipeline"
-	"github.com/athlete3d/athlete3d/pipeline/synthetic"
 	"github.com/athlete3d/athlete3d/pipeline/fusion"
 	"github.com/athlete3d/athlete3d/pipeline/record"
+	"github.com/athlete3d/athlete3d/pipeline/synthetic"
 	"github.com/athlete3d/athlete3d/skeleton"
 )
 

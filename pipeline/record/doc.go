@@ -1,7 +1,8 @@
 // Package record keeps what the pipeline measured and reads what others
 // recorded: today TRC marker files (read and write; PersonTRC writes a
 // tracked person in Pose2Sim's layout), OpenPose JSON keypoints (read) and
-// the JSONL frame stream (write, docs/jsonl.md); later the session store
+// the JSONL frame stream (JSONLWriter, and JSONLReader for replays and
+// burn-in; docs/jsonl.md); later the session store
 // (SQLite), the replay reader and the other exports (CSV, C3D, BVH).
 //
 // # TRC files
