@@ -10,21 +10,16 @@ import (
 	"gonum.org/v1/gonum/spatial/r3"
 
 	"github.com/athlete3d/athlete3d/calibration"
-	"github.com/athlete3d/athlete3d/internal/testenv"
+	"github.com/athlete3d/athlete3d/internal/pose2simtest"
 	"github.com/athlete3d/athlete3d/pipeline/record"
 	"github.com/athlete3d/athlete3d/skeleton"
 )
 
 func TestBurninVerb(t *testing.T) {
-	root := testenv.SharedData(t, "pose2sim-s00")
-	calib := filepath.Join(root, "S00_Calibration", "Calib_qualisys.toml")
-	trial := filepath.Join(root, "S00_P00_SingleParticipant", "S00_P00_T01_BalancingTrial")
-	video := filepath.Join(trial, "videos", "cam01.mp4")
+	tr := pose2simtest.BalancingTrial(t)
+	calib, dirs := tr.Calib, tr.Pose2D
+	video := filepath.Join(tr.Dir, "videos", "cam01.mp4")
 	dir := t.TempDir()
-	var dirs []string
-	for _, c := range []string{"cam01", "cam02", "cam03", "cam04"} {
-		dirs = append(dirs, filepath.Join(trial, "pose-associated", c+"_json"))
-	}
 	jsonl := filepath.Join(dir, "run.jsonl")
 	if code, _, stderr := run("triangulate", "--calib", calib, "--pose2d", strings.Join(dirs, ","), "--out", jsonl); code != 0 {
 		t.Fatalf("triangulate: exit %d: %s", code, stderr)

@@ -6,18 +6,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/athlete3d/athlete3d/internal/testenv"
+	"github.com/athlete3d/athlete3d/internal/pose2simtest"
 	"github.com/athlete3d/athlete3d/pipeline/record"
 )
 
 func TestTriangulateVerb(t *testing.T) {
-	root := testenv.SharedData(t, "pose2sim-s00")
-	calib := filepath.Join(root, "S00_Calibration", "Calib_qualisys.toml")
-	trial := filepath.Join(root, "S00_P00_SingleParticipant", "S00_P00_T01_BalancingTrial")
-	var dirs []string
-	for _, c := range []string{"cam01", "cam02", "cam03", "cam04"} {
-		dirs = append(dirs, filepath.Join(trial, "pose-associated", c+"_json"))
-	}
+	tr := pose2simtest.BalancingTrial(t)
+	calib, trial, dirs := tr.Calib, tr.Dir, tr.Pose2D
 	out := filepath.Join(t.TempDir(), "trial.trc")
 	code, stdout, stderr := run("triangulate", "--calib", calib, "--pose2d", strings.Join(dirs, ","), "--keypoints", "body25b", "--out", out)
 	if code != 0 {

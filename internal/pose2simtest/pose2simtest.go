@@ -51,3 +51,25 @@ func Scene(t testing.TB) ([]calibration.Camera, []r3.Vec) {
 	}
 	return cams, pts
 }
+
+// Trial is the demo's balancing trial: the calibration, the trial's
+// folder (videos/, pose-3d/) and its associated OpenPose folders, one per
+// camera in the calibration's order.
+type Trial struct {
+	Calib, Dir string
+	Pose2D     []string
+}
+
+// BalancingTrial returns the balancing trial's paths.
+func BalancingTrial(t testing.TB) Trial {
+	t.Helper()
+	root := testenv.SharedData(t, "pose2sim-s00")
+	tr := Trial{
+		Calib: filepath.Join(root, "S00_Calibration", "Calib_qualisys.toml"),
+		Dir:   filepath.Join(root, "S00_P00_SingleParticipant", "S00_P00_T01_BalancingTrial"),
+	}
+	for _, c := range []string{"cam01", "cam02", "cam03", "cam04"} {
+		tr.Pose2D = append(tr.Pose2D, filepath.Join(tr.Dir, "pose-associated", c+"_json"))
+	}
+	return tr
+}
