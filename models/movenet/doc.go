@@ -12,10 +12,11 @@
 //     after non-maximum suppression.
 //   - TrackState: one sequence's (one camera's) tracking state. The
 //     detector runs on the first frame, when someone followed is lost and
-//     every DetectEvery frames; a box it finds whose first crop shows nobody
-//     is not tried again until its next periodic run; in between each person's next crop comes from
-//     their keypoints in the previous frame (centred on the hips, sized by
-//     torso and body extent). It holds no model: Track takes the Estimator
+//     every DetectEvery frames; a box it finds whose first crop shows
+//     nobody is not tried again until its next periodic run. In between,
+//     each person's next crop comes from their keypoints in the previous
+//     frame (centred on the hips, sized by torso and body extent). It holds
+//     no model: Track takes the Estimator
 //     and Detector to run, so a pool of workers with their own sessions can
 //     advance many cameras' states (package pipeline/pose).
 //   - Tracker: a TrackState with an Estimator and a Detector of its own, for

@@ -112,9 +112,6 @@ func inputSide(path string) (int, error) {
 	return 0, fmt.Errorf("movenet: model %s: input %q: %w", path, inputName, ort.ErrName)
 }
 
-// InputSize returns the side of the model's square input, in pixels.
-func (e *Estimator) InputSize() int { return e.size }
-
 // Batch returns the most crops one Estimate call takes.
 func (e *Estimator) Batch() int { return e.batch }
 
@@ -122,7 +119,10 @@ func (e *Estimator) Batch() int { return e.batch }
 // batch, and writes it to dst[i] in image pixels. len(dst) must be at least
 // len(crops). It allocates nothing.
 func (e *Estimator) Estimate(dst []Pose, img gocv.Mat, crops []Crop) error {
-	if err := e.check(dst, len(crops), img); err != nil {
+	if err := e.check(dst, len(crops)); err != nil {
+		return err
+	}
+	if err := checkImage(img); err != nil {
 		return err
 	}
 	for i, c := range crops {
@@ -140,8 +140,11 @@ func (e *Estimator) EstimateEach(dst []Pose, imgs []gocv.Mat, crops []Crop) erro
 	if len(imgs) != len(crops) {
 		return fmt.Errorf("movenet: %d images for %d crops: %w", len(imgs), len(crops), ErrBatch)
 	}
+	if err := e.check(dst, len(crops)); err != nil {
+		return err
+	}
 	for i, c := range crops {
-		if err := e.check(dst, len(crops), imgs[i]); err != nil {
+		if err := checkImage(imgs[i]); err != nil {
 			return err
 		}
 		if err := e.fill(e.in[i*e.pixels:(i+1)*e.pixels], imgs[i], c); err != nil {
@@ -151,11 +154,16 @@ func (e *Estimator) EstimateEach(dst []Pose, imgs []gocv.Mat, crops []Crop) erro
 	return e.run(dst, crops)
 }
 
-// check validates a call for n crops into dst from img.
-func (e *Estimator) check(dst []Pose, n int, img gocv.Mat) error {
+// check validates a call for n crops into dst.
+func (e *Estimator) check(dst []Pose, n int) error {
 	if n > e.batch || len(dst) < n {
 		return fmt.Errorf("movenet: %d crops into %d poses: %w of %d", n, len(dst), ErrBatch, e.batch)
 	}
+	return nil
+}
+
+// checkImage validates an image to crop from.
+func checkImage(img gocv.Mat) error {
 	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
 		return fmt.Errorf("movenet: %w", ErrImage)
 	}
@@ -176,8 +184,8 @@ func (e *Estimator) run(dst []Pose, crops []Crop) error {
 	return nil
 }
 
-// fill resamples crop c of img to the model's input side (bilinear, black outside the
-// image) and writes it as RGB integers into dst.
+// fill resamples crop c of img to the model's input side (bilinear, black
+// outside the image) and writes it as RGB integers into dst.
 func (e *Estimator) fill(dst []int32, img gocv.Mat, c Crop) error {
 	if !(c.Size > 0) {
 		return fmt.Errorf("movenet: crop %+v has no size", c)

@@ -38,7 +38,9 @@ type track struct {
 	id   int
 	crop Crop // where to look in the next frame
 	box  Box  // where the person was last seen
-	age  int  // frames the person has been followed
+	// followed is false until the first crop from the detector's box
+	// showed a person.
+	followed bool
 }
 
 // maxRejected bounds TrackState.rejected; the oldest box gives way.
@@ -153,7 +155,7 @@ func (s *TrackState) Finish(poses []Pose) []Person {
 		p.Score = meanScore(&p.Pose)
 		box, ok := keypointBox(&p.Pose, s.cfg.KeypointScore)
 		if p.Score < s.cfg.MinScore || !ok || s.duplicate(box) {
-			if tr.age == 0 {
+			if !tr.followed {
 				// Nobody followed was lost: the detector's candidate
 				// was no person.
 				s.reject(tr.box)
@@ -164,7 +166,7 @@ func (s *TrackState) Finish(poses []Pose) []Person {
 		}
 		p.Box = box
 		tr.box = Box{X: box[0], Y: box[1], W: box[2], H: box[3]}
-		tr.age++
+		tr.followed = true
 		tr.crop = followCrop(&p.Pose, s.cfg.KeypointScore, tr.crop)
 		kept = append(kept, tr)
 		s.people = append(s.people, p)
