@@ -57,11 +57,8 @@ type Fused struct {
 	Spread time.Duration
 	// People holds each person placed, confirmed tracks first.
 	People []fusion.Skeleton3
-	// Speed holds each person's smoothed speed, m/s, NaN when not yet
-	// known or the person is not tracked.
-	Speed []float64
-	// Athletes holds each person's live figures, the zero Athlete for a
-	// person not yet tracked.
+	// Athletes holds each person's live figures, in People's order; the
+	// zero Athlete for a person not yet tracked.
 	Athletes []Athlete
 	// Events holds the foot events decided at this frame.
 	Events []AthleteEvent
@@ -76,14 +73,24 @@ type Athlete struct {
 	// Sample is this frame's kinematics; its Valid says which fields are
 	// set.
 	Sample kinematics.Sample
-	// TopSpeed is the largest smoothed speed so far, m/s; 0 before any.
+	// TopSpeed is the largest smoothed speed so far, m/s; 0 before any
+	// (kinematics.Summary's).
 	TopSpeed float64
-	// Split is the last split crossed, when HasSplit.
-	Split    kinematics.Split
-	HasSplit bool
+	// Split is the last split crossed, when HasSplit; NewSplit when it
+	// was crossed at this frame.
+	Split              kinematics.Split
+	HasSplit, NewSplit bool
 	// Step is the last touchdown with a step (length, time); Contact the
 	// last toe-off with a contact time. Their Valid is 0 before any.
 	Step, Contact kinematics.FootEvent
+}
+
+// Speed returns the smoothed speed, m/s, NaN when not yet known.
+func (a *Athlete) Speed() float64 {
+	if !a.Sample.Has(kinematics.FieldSmoothSpeed) {
+		return math.NaN()
+	}
+	return a.Sample.SmoothSpeed
 }
 
 // AthleteEvent is a foot event of one tracked athlete.
@@ -386,7 +393,7 @@ func (e *Engine) measure(f *Fused, people []fusion.Skeleton3) error {
 		}
 		dst := &f.People[len(f.People)-1]
 		dst.ID, dst.Joints = p.ID, append(dst.Joints[:0], p.Joints...)
-		speed, fig := math.NaN(), Athlete{}
+		var fig Athlete
 		if p.ID != 0 && len(p.Joints) == n {
 			a := e.live[p.ID]
 			if a == nil {
@@ -408,44 +415,34 @@ func (e *Engine) measure(f *Fused, people []fusion.Skeleton3) error {
 			if err != nil {
 				return fmt.Errorf("metrics of athlete %d: %w", p.ID, err)
 			}
-			a.update(s)
-			if s.Has(kinematics.FieldSmoothSpeed) {
-				speed = s.SmoothSpeed
+			a.fig.Sample, a.fig.TopSpeed = s, a.live.Summary().TopSpeed
+			sp := a.live.Splits()
+			a.fig.NewSplit = len(sp) > a.splits
+			if a.fig.NewSplit {
+				a.fig.Split, a.fig.HasSplit, a.splits = sp[len(sp)-1], true, len(sp)
 			}
 			for _, ev := range a.live.Events() {
 				f.Events = append(f.Events, AthleteEvent{Athlete: p.ID, Event: ev})
+				if ev.Has(kinematics.HasStep) {
+					a.fig.Step = ev
+				}
+				if ev.Has(kinematics.HasContactTime) {
+					a.fig.Contact = ev
+				}
 			}
 			fig = a.fig
 		}
-		f.Speed = append(f.Speed, speed)
 		f.Athletes = append(f.Athletes, fig)
 	}
 	return nil
 }
 
-// athlete is one track's live metrics and the figures kept from them.
+// athlete is one track's live metrics and the last figures taken from
+// them.
 type athlete struct {
-	live *kinematics.Live
-	fig  Athlete
-}
-
-// update takes the live metrics' sample and events of a new frame.
-func (a *athlete) update(s kinematics.Sample) {
-	a.fig.Sample = s
-	if s.Has(kinematics.FieldSmoothSpeed) {
-		a.fig.TopSpeed = math.Max(a.fig.TopSpeed, s.SmoothSpeed)
-	}
-	if sp := a.live.Splits(); len(sp) > 0 {
-		a.fig.Split, a.fig.HasSplit = sp[len(sp)-1], true
-	}
-	for _, ev := range a.live.Events() {
-		if ev.Has(kinematics.HasStep) {
-			a.fig.Step = ev
-		}
-		if ev.Has(kinematics.HasContactTime) {
-			a.fig.Contact = ev
-		}
-	}
+	live   *kinematics.Live
+	fig    Athlete
+	splits int // splits crossed so far
 }
 
 // fanOut hands f to every sink's queue. Live, a full queue loses its
@@ -519,7 +516,7 @@ func (e *Engine) getFused() *Fused {
 
 // putFused takes a released Fused back, keeping its buffers.
 func (e *Engine) putFused(f *Fused) {
-	f.People, f.Speed, f.Athletes, f.Events = f.People[:0], f.Speed[:0], f.Athletes[:0], f.Events[:0]
+	f.People, f.Athletes, f.Events = f.People[:0], f.Athletes[:0], f.Events[:0]
 	e.mu.Lock()
 	e.free = append(e.free, f)
 	e.mu.Unlock()

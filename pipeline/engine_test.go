@@ -120,7 +120,11 @@ func (s *memSink) Write(f *pipeline.Fused) error {
 		ps = append(ps, fusion.Skeleton3{ID: p.ID, Joints: append([]fusion.Joint3(nil), p.Joints...)})
 	}
 	s.people = append(s.people, ps)
-	s.speeds = append(s.speeds, append([]float64(nil), f.Speed...))
+	var speeds []float64
+	for i := range f.Athletes {
+		speeds = append(speeds, f.Athletes[i].Speed())
+	}
+	s.speeds = append(s.speeds, speeds)
 	return nil
 }
 

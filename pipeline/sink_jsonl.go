@@ -15,11 +15,12 @@ import (
 // each athlete's joints and speed, and a line per foot event. Lines reach
 // the file at least every FlushEvery, so a crash loses at most that much.
 type JSONLSink struct {
-	name  string
-	file  *os.File
-	w     *record.JSONLWriter
-	last  time.Time
-	every time.Duration
+	name   string
+	file   *os.File
+	w      *record.JSONLWriter
+	last   time.Time
+	every  time.Duration
+	speeds []float64 // this frame's, one per person
 }
 
 // FlushEvery is how often a JSONLSink pushes its lines to the file.
@@ -45,7 +46,11 @@ func (s *JSONLSink) Name() string { return s.name }
 // Write writes f's frame line and its foot events.
 func (s *JSONLSink) Write(f *Fused) error {
 	defer f.Release()
-	if err := s.w.Frame(int(f.Number), f.Time.Seconds(), f.People, f.Speed); err != nil {
+	s.speeds = s.speeds[:0]
+	for i := range f.Athletes {
+		s.speeds = append(s.speeds, f.Athletes[i].Speed())
+	}
+	if err := s.w.Frame(int(f.Number), f.Time.Seconds(), f.People, s.speeds); err != nil {
 		return err
 	}
 	for i := range f.Events {

@@ -59,8 +59,7 @@ func OverlayHello(cams []calibration.Camera, set *skeleton.Set) overlay.Hello {
 // reprojection error): 1 where the cameras agree exactly, ½ at the
 // triangulator's rejection threshold; 0 when it was not placed.
 //
-// Write reuses the sink's frame: in steady state it allocates nothing
-// (a new athlete's split memory excepted). The hub encodes and queues
+// Write reuses the sink's frame: in steady state it allocates nothing. The hub encodes and queues
 // the frame for its clients without waiting for any of them.
 type OverlaySink struct {
 	// Epoch, when set, is the wall-clock instant of capture time 0 (live
@@ -71,11 +70,10 @@ type OverlaySink struct {
 	latency  atomic.Int64 // ns, the last frame's
 	hub      *overlay.Hub
 	cams     []calibration.Camera
-	set      *skeleton.Set
+	hips     [2]int // the set's left and right hip, −1 if it has none
 	lanes    *Lanes
 	maxError float64
 	frame    overlay.Frame
-	split    map[int]float64 // per athlete, the mark of the last split sent
 }
 
 // NewOverlaySink publishes to hub the frames of a rig of cams and
@@ -88,7 +86,7 @@ func NewOverlaySink(hub *overlay.Hub, cams []calibration.Camera, set *skeleton.S
 	if maxError == 0 {
 		maxError = 15
 	}
-	return &OverlaySink{hub: hub, cams: cams, set: set, lanes: lanes, maxError: maxError, split: map[int]float64{}}, nil
+	return &OverlaySink{hub: hub, cams: cams, hips: [2]int{set.Index("LHip"), set.Index("RHip")}, lanes: lanes, maxError: maxError}, nil
 }
 
 // Name returns "overlay".
@@ -114,13 +112,9 @@ func (s *OverlaySink) Write(f *Fused) error {
 		}
 		a := &fr.Athletes[n]
 		n++
-		var fig Athlete
-		if i < len(f.Athletes) {
-			fig = f.Athletes[i]
-		}
-		s.athlete(a, p, &fig)
-		if fig.HasSplit && s.split[p.ID] != fig.Split.Mark {
-			s.split[p.ID] = fig.Split.Mark
+		fig := &f.Athletes[i]
+		s.athlete(a, p, fig)
+		if fig.NewSplit {
 			fr.Events = append(fr.Events, overlay.Event{Athlete: p.ID, Kind: overlay.KindSplit, Time: fig.Split.T, Mark: fig.Split.Mark})
 		}
 	}
@@ -181,7 +175,7 @@ func (s *OverlaySink) athlete(a *overlay.Athlete, p *fusion.Skeleton3, fig *Athl
 			v.Points[2*j], v.Points[2*j+1] = float32(u), float32(w)
 		}
 	}
-	if lh, rh := s.set.Index("LHip"), s.set.Index("RHip"); lh >= 0 && rh >= 0 && p.Joints[lh].OK && p.Joints[rh].OK {
+	if lh, rh := s.hips[0], s.hips[1]; lh >= 0 && rh >= 0 && p.Joints[lh].OK && p.Joints[rh].OK {
 		if lane := s.lanes.lane((p.Joints[lh].P.Y + p.Joints[rh].P.Y) / 2); lane > 0 {
 			a.Lane = strconv.Itoa(lane)
 			for _, e := range s.lanes.Entries {
@@ -192,10 +186,7 @@ func (s *OverlaySink) athlete(a *overlay.Athlete, p *fusion.Skeleton3, fig *Athl
 		}
 	}
 	nan := math.NaN()
-	m := overlay.Metrics{Speed: nan, TopSpeed: nan, Distance: nan, StepLength: nan, StepFrequency: nan, ContactTime: nan}
-	if fig.Sample.Has(kinematics.FieldSmoothSpeed) {
-		m.Speed = fig.Sample.SmoothSpeed
-	}
+	m := overlay.Metrics{Speed: fig.Speed(), TopSpeed: nan, Distance: nan, StepLength: nan, StepFrequency: nan, ContactTime: nan}
 	if fig.TopSpeed > 0 {
 		m.TopSpeed = fig.TopSpeed
 	}

@@ -115,11 +115,14 @@ func (s *Stage) Fuse(t time.Duration, dets []Detection) ([]Skeleton3, error) {
 			if err != nil {
 				return nil, err
 			}
-			if _, err := c.Check(nil, p); err != nil {
+			flagged, err := c.Check(nil, p)
+			if err != nil {
 				return nil, fmt.Errorf("fusion stage: track %d: %w", p.ID, err)
 			}
-			// The joints moved: their errors are those of where they are now.
-			s.tri.Reproject(p, s.viewsOf(dets, s.groups[i]))
+			if s.cfg.Limb.Fit || s.cfg.Limb.Correct && flagged > 0 {
+				// The joints moved: their errors are those of where they are now.
+				s.tri.Reproject(p, s.viewsOf(dets, s.groups[i]))
+			}
 		}
 		if s.cfg.Smooth {
 			f, err := trackState(s.euro, p.ID, func() (*EuroFilter, error) { return NewEuroFilter(joints, s.cfg.Euro) })
