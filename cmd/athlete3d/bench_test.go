@@ -11,69 +11,45 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/athlete3d/athlete3d/internal/modeltest"
-	"github.com/athlete3d/athlete3d/internal/testenv"
-	"github.com/athlete3d/athlete3d/pipeline"
+	"github.com/athlete3d/athlete3d/internal/pose2simtest"
 )
 
-// latencySink notes each fused frame's latency: the wall-clock time it
-// reaches the sink minus the wall-clock time of its capture.
-type latencySink struct {
-	epoch time.Time
-	mu    sync.Mutex
-	lat   []time.Duration
-}
-
-func (s *latencySink) Name() string { return "latency" }
-func (s *latencySink) Close() error { return nil }
-func (s *latencySink) Write(f *pipeline.Fused) error {
-	d := time.Since(s.epoch) - f.Time
-	f.Release()
-	s.mu.Lock()
-	s.lat = append(s.lat, d)
-	s.mu.Unlock()
-	return nil
-}
-
 // BenchmarkLiveVideo runs four network cameras (the Pose2Sim trial's
-// videos served as MJPEG over loopback, 1088x1920 at 10 Hz, genlocked)
-// through the
-// whole live pipeline for 6 s: decode, pose (Lightning, two workers),
-// sync, fusion, metrics, a sink. One op is the whole run: use
-// -benchtime 1x. It reports the capture-to-fused latency (p50, p99), the
-// fused frames per second and the share of them with all four views, the pose step's share (a frame's arrival to
-// its view, whole run), and heap allocations per camera frame read
-// in this process (the run's setup included; the cameras are served by a
-// child process, so their allocations are not counted).
+// videos served as genlocked MJPEG streams over loopback, 1088x1920 at
+// 10 Hz) through the whole live pipeline for 6 s: decode, pose
+// (Lightning, two workers), sync, fusion, metrics, a sink. One op is the
+// whole run: use -benchtime 1x. After a 2 s warm-up it reports the
+// capture-to-fused latency (p50, p99), the fused frames per second, and
+// heap allocations per camera frame read in this process (the cameras are
+// served by a child process, so their allocations are not counted); over
+// the whole run, the share of frame sets with all four views and the pose
+// step's share of the latency (a frame's arrival to its view).
 func BenchmarkLiveVideo(b *testing.B) {
-	data := testenv.SharedData(b, "pose2sim-s00/S00_P00_SingleParticipant/S00_P00_T01_BalancingTrial")
+	trial := pose2simtest.BalancingTrial(b)
 	modeltest.Runtime(b)
 	const fps, seconds, warmup = 10, 6, 2
-	urls := cameraProcess(b, data, fps)
+	urls := cameraProcess(b, trial.Dir, fps)
 	extra := "[fusion]\nignore_distortion = true\nlimbs = \"fit\"\nsmooth = true\n"
 	b.ReportAllocs()
 	for b.Loop() {
-		cfg := rigConfig(b, data, urls, fps, extra)
-		sink := &latencySink{}
+		cfg := rigConfig(b, trial, urls, fps, extra)
+		sink := &arrivalSink{}
 		r, err := buildRun(cfg, sink)
 		if err != nil {
 			b.Fatal(err)
 		}
-		sink.epoch = r.epoch
 		ctx, cancel := context.WithTimeout(context.Background(), seconds*time.Second)
 		var ms0, ms1 runtime.MemStats
 		var read0 int64
 		warm := time.AfterFunc(warmup*time.Second, func() {
 			runtime.ReadMemStats(&ms0)
 			read0 = framesRead(r)
-			sink.mu.Lock()
-			sink.lat = sink.lat[:0]
-			sink.mu.Unlock()
 		})
+		start := time.Now()
 		if err := r.engine.Run(ctx); err != nil && ctx.Err() == nil {
 			b.Fatal(err)
 		}
@@ -83,7 +59,7 @@ func BenchmarkLiveVideo(b *testing.B) {
 		read := framesRead(r) - read0
 		ps, es := r.pose.Stats(), r.engine.Stats()
 		r.close()
-		lat := slices.Clone(sink.lat)
+		lat := sink.latencies(r.epoch, start.Add(warmup*time.Second))
 		slices.Sort(lat)
 		if len(lat) == 0 || read == 0 {
 			b.Fatal("no fused frame after the warm-up")

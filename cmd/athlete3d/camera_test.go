@@ -13,6 +13,7 @@ import (
 
 	"gocv.io/x/gocv"
 
+	"github.com/athlete3d/athlete3d/internal/pose2simtest"
 	"github.com/athlete3d/athlete3d/pipeline"
 )
 
@@ -162,9 +163,9 @@ func (r *cameraRig) Close() {
 
 // rigConfig is a live run's configuration over the rig's cameras, with
 // the trial's calibration; extra is appended.
-func rigConfig(tb testing.TB, trial string, urls []string, fps int, extra string) *pipeline.Config {
+func rigConfig(tb testing.TB, trial pose2simtest.Trial, urls []string, fps int, extra string) *pipeline.Config {
 	tb.Helper()
-	calib, err := filepath.Abs(filepath.Join(trial, "..", "..", "S00_Calibration", "Calib_qualisys.toml"))
+	calib, err := filepath.Abs(trial.Calib)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -179,4 +180,51 @@ func rigConfig(tb testing.TB, trial string, urls []string, fps int, extra string
 		tb.Fatal(err)
 	}
 	return cfg
+}
+
+// arrivalSink notes, for each fused frame, its capture time and the wall
+// time it arrived.
+type arrivalSink struct {
+	mu      sync.Mutex
+	capture []time.Duration
+	wall    []time.Time
+}
+
+func (s *arrivalSink) Name() string { return "arrivals" }
+func (s *arrivalSink) Close() error { return nil }
+func (s *arrivalSink) Write(f *pipeline.Fused) error {
+	now := time.Now()
+	f.Release()
+	s.mu.Lock()
+	s.capture = append(s.capture, f.Time)
+	s.wall = append(s.wall, now)
+	s.mu.Unlock()
+	return nil
+}
+
+// latencies returns, for the frames that arrived after from, the time from
+// capture (epoch + capture time) to arrival.
+func (s *arrivalSink) latencies(epoch, from time.Time) []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var lat []time.Duration
+	for i, w := range s.wall {
+		if w.After(from) {
+			lat = append(lat, w.Sub(epoch)-s.capture[i])
+		}
+	}
+	return lat
+}
+
+// between counts the frames that arrived between a and b.
+func (s *arrivalSink) between(a, b time.Time) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, w := range s.wall {
+		if w.After(a) && w.Before(b) {
+			n++
+		}
+	}
+	return n
 }

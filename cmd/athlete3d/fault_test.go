@@ -4,44 +4,13 @@ import (
 	"context"
 	"runtime"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/athlete3d/athlete3d/internal/modeltest"
+	"github.com/athlete3d/athlete3d/internal/pose2simtest"
 	"github.com/athlete3d/athlete3d/internal/testenv"
-	"github.com/athlete3d/athlete3d/pipeline"
 )
-
-// countingSink notes the capture time and view count of each fused frame.
-type countingSink struct {
-	mu    sync.Mutex
-	times []time.Duration
-	wall  []time.Time
-}
-
-func (s *countingSink) Name() string { return "count" }
-func (s *countingSink) Close() error { return nil }
-func (s *countingSink) Write(f *pipeline.Fused) error {
-	defer f.Release()
-	s.mu.Lock()
-	s.times = append(s.times, f.Time)
-	s.wall = append(s.wall, time.Now())
-	s.mu.Unlock()
-	return nil
-}
-
-func (s *countingSink) between(a, b time.Time) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := 0
-	for _, w := range s.wall {
-		if w.After(a) && w.Before(b) {
-			n++
-		}
-	}
-	return n
-}
 
 // TestRunCameraFault: four network cameras (the Pose2Sim trial's videos
 // served as MJPEG streams) through the whole live pipeline, grabbers to
@@ -50,18 +19,18 @@ func (s *countingSink) between(a, b time.Time) int {
 // then takes it back (reconnected, posed again, not down); when the run
 // stops, no goroutine is left behind.
 func TestRunCameraFault(t *testing.T) {
-	data := testenv.SharedData(t, "pose2sim-s00/S00_P00_SingleParticipant/S00_P00_T01_BalancingTrial")
+	trial := pose2simtest.BalancingTrial(t)
 	modeltest.Runtime(t)
 	before := runtime.NumGoroutine()
 
 	const fps = 15
-	rig, err := startCameraRig(data, fps)
+	rig, err := startCameraRig(trial.Dir, fps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rig.Close()
-	cfg := rigConfig(t, data, rig.URLs, fps, "[fusion]\nignore_distortion = true\n")
-	sink := &countingSink{}
+	cfg := rigConfig(t, trial, rig.URLs, fps, "[fusion]\nignore_distortion = true\n")
+	sink := &arrivalSink{}
 	r, err := buildRun(cfg, sink)
 	if err != nil {
 		t.Fatal(err)
@@ -111,12 +80,5 @@ func TestRunCameraFault(t *testing.T) {
 	}
 	rig.Close()
 	// Every goroutine of the run is gone (the servers' too, closed above).
-	deadline := time.Now().Add(3 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		buf := make([]byte, 1<<16)
-		t.Errorf("%d goroutines after the run, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
-	}
+	testenv.Settled(t, before)
 }

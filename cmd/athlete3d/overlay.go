@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"net"
-	"net/http"
 	"sync"
 	"time"
 
@@ -48,13 +47,11 @@ func (r *pipelineRun) serveOverlay(addr string) (string, func(), error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("overlay: %w", err)
 	}
-	ln, err := net.Listen("tcp", addr)
+	srv, err := listenHTTP(addr, "overlay.listen", h)
 	if err != nil {
 		h.Close()
-		return "", nil, fmt.Errorf("overlay.listen: %w", err)
+		return "", nil, err
 	}
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(ln)
 	return srv.Addr, func() { srv.Close(); h.Close() }, nil
 }
 

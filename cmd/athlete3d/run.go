@@ -246,10 +246,6 @@ func (r *pipelineRun) close() {
 
 // serve starts the monitoring endpoint.
 func (r *pipelineRun) serve(addr string) (*http.Server, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("http.listen: %w", err)
-	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
@@ -263,7 +259,17 @@ func (r *pipelineRun) serve(addr string) (*http.Server, error) {
 		}
 		printJSON(w, map[string]any{"ok": len(down) == 0, "down": down})
 	})
-	srv := &http.Server{Addr: ln.Addr().String(), Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	return listenHTTP(addr, "http.listen", mux)
+}
+
+// listenHTTP serves h on addr until the returned server is closed; key
+// names the configuration key in an error.
+func listenHTTP(addr, key string, h http.Handler) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", key, err)
+	}
+	srv := &http.Server{Addr: ln.Addr().String(), Handler: h, ReadHeaderTimeout: 5 * time.Second}
 	go srv.Serve(ln)
 	return srv, nil
 }

@@ -1,7 +1,8 @@
 // Package testenv lets tests find what lives outside the repository: the
 // real third-party data in ../shared/data. A test that needs it skips with a
 // message saying what is missing. It has no dependencies, so pure-Go
-// packages can use it; package modeltest finds the cached models.
+// packages can use it; package modeltest finds the cached models. Settled
+// checks that a test left no goroutine behind.
 package testenv
 
 import (
