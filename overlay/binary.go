@@ -119,61 +119,61 @@ func (r *binReader) need(n int) bool {
 	return true
 }
 
-func (r *binReader) u8() byte {
-	if !r.need(1) {
-		return 0
+// take returns the next n bytes, or nil when fewer are left.
+func (r *binReader) take(n int) []byte {
+	if !r.need(n) {
+		return nil
 	}
-	v := r.data[r.off]
-	r.off++
-	return v
+	b := r.data[r.off : r.off+n]
+	r.off += n
+	return b
+}
+
+func (r *binReader) u8() byte {
+	if b := r.take(1); b != nil {
+		return b[0]
+	}
+	return 0
 }
 
 func (r *binReader) u16() uint16 {
-	if !r.need(2) {
-		return 0
+	if b := r.take(2); b != nil {
+		return le.Uint16(b)
 	}
-	v := le.Uint16(r.data[r.off:])
-	r.off += 2
-	return v
+	return 0
 }
 
 func (r *binReader) u32() uint32 {
-	if !r.need(4) {
-		return 0
+	if b := r.take(4); b != nil {
+		return le.Uint32(b)
 	}
-	v := le.Uint32(r.data[r.off:])
-	r.off += 4
-	return v
+	return 0
 }
 
 func (r *binReader) u64() uint64 {
-	if !r.need(8) {
-		return 0
+	if b := r.take(8); b != nil {
+		return le.Uint64(b)
 	}
-	v := le.Uint64(r.data[r.off:])
-	r.off += 8
-	return v
+	return 0
 }
 
 func (r *binReader) f32() float32 { return math.Float32frombits(r.u32()) }
 
-func (r *binReader) str() string {
-	n := int(r.u8())
-	if !r.need(n) {
-		return ""
-	}
-	s := string(r.data[r.off : r.off+n])
-	r.off += n
-	return s
-}
+func (r *binReader) str() string { return string(r.take(int(r.u8()))) }
 
 // count reads a uint16 count of items of at least size bytes each and checks
-// that they can fit in what is left, so garbage cannot make the decoder
-// allocate much.
+// that they can fit in what is left.
 func (r *binReader) count(size int) int {
 	n := int(r.u16())
+	return r.fit(n, size, r.off-2)
+}
+
+// fit returns n when n items of at least size bytes each can fit in what is
+// left, so garbage cannot make the decoder allocate much; otherwise it
+// records an error naming the count, read at byte at, and returns 0.
+func (r *binReader) fit(n, size, at int) int {
 	if r.err == nil && n*size > len(r.data)-r.off {
-		r.err = fmt.Errorf("overlay: binary frame: %s: count %d at byte %d does not fit in the %d bytes left", r.what, n, r.off-2, len(r.data)-r.off)
+		r.err = fmt.Errorf("overlay: binary frame: %s: count %d at byte %d does not fit in the %d bytes left", r.what, n, at, len(r.data)-r.off)
 		return 0
 	}
 	return n
@@ -218,8 +218,8 @@ func DecodeBinary(data []byte) (*Frame, error) {
 		}
 	}
 	r.what = "events"
-	if ne*minEventSize > len(data)-r.off {
-		return nil, fmt.Errorf("overlay: binary frame: events: count %d at byte 34 does not fit in the %d bytes left", ne, len(data)-r.off)
+	if ne = r.fit(ne, minEventSize, 34); r.err != nil {
+		return nil, r.err
 	}
 	if ne > 0 {
 		f.Events = make([]Event, ne)

@@ -3,6 +3,7 @@ package overlay
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -122,6 +123,19 @@ func (h *Hub) newSubscription(c Control, old *subscription) (*subscription, erro
 	return s, nil
 }
 
+// queryControl returns the subscription asked for by a connection request's
+// query parameters (ControlFromQuery), checked against the rig.
+func (h *Hub) queryControl(q url.Values) (Control, error) {
+	c, err := ControlFromQuery(q)
+	if err != nil {
+		return Control{}, err
+	}
+	if _, err := h.newSubscription(c, nil); err != nil {
+		return Control{}, err
+	}
+	return c, nil
+}
+
 // Client is one consumer of the feed, attached to a Hub through a Sender.
 // Its methods are safe for concurrent use.
 type Client struct {
@@ -206,6 +220,31 @@ func (c *Client) Apply(ctrl Control) error {
 		return c.reply(statsReply{Type: "stats", Queued: st.Queued, Sent: st.Sent, Dropped: st.Dropped})
 	}
 	return fmt.Errorf("%w: unknown type %q", ErrBadControl, ctrl.Type)
+}
+
+// receive handles a message from the client's peer: it closes the client
+// with CloseUnsupportedData for a binary message, CloseMessageTooBig for one
+// over HubConfig.ReadLimit and ClosePolicyViolation for a refused control
+// message, and otherwise applies it. It returns false when it closed the
+// client.
+func (c *Client) receive(text bool, data []byte) bool {
+	switch {
+	case !text:
+		c.Close(CloseUnsupportedData, "control messages are JSON text")
+		return false
+	case int64(len(data)) > c.hub.cfg.ReadLimit:
+		c.Close(CloseMessageTooBig, "message too big")
+		return false
+	}
+	ctrl, err := ParseControl(data)
+	if err == nil {
+		err = c.Apply(ctrl)
+	}
+	if err != nil {
+		c.Close(ClosePolicyViolation, err.Error())
+		return false
+	}
+	return true
 }
 
 type subscribedReply struct {

@@ -392,17 +392,25 @@ func TestSilentClientClosed(t *testing.T) {
 	<-done
 }
 
-// hubGoroutines counts goroutines running code of this package's hub.
-func hubGoroutines() int {
-	buf := make([]byte, 1<<20)
+// goroutinesRunning counts the goroutines whose stack holds any of marks.
+func goroutinesRunning(marks ...string) int {
+	buf := make([]byte, 4<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	n := 0
 	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "overlay.(*Client).run") || strings.Contains(g, "overlay.(*Hub).ServeHTTP") {
-			n++
+		for _, m := range marks {
+			if strings.Contains(g, m) {
+				n++
+				break
+			}
 		}
 	}
 	return n
+}
+
+// hubGoroutines counts goroutines running code of this package's hub.
+func hubGoroutines() int {
+	return goroutinesRunning("overlay.(*Client).run", "overlay.(*Hub).ServeHTTP")
 }
 
 func TestCloseWithClients(t *testing.T) {

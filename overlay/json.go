@@ -88,47 +88,36 @@ func appendAthleteJSON(dst []byte, a *Athlete) []byte {
 		dst = append(dst, ']', '}')
 	}
 	dst = append(dst, `],"metrics":{`...)
-	first := true
 	for i, v := range metricValues(&a.Metrics) {
-		w := wireMetric(v)
-		if !finite32(w) {
-			continue
-		}
-		if !first {
-			dst = append(dst, ',')
-		}
-		first = false
-		dst = append(dst, '"')
-		dst = append(dst, metricNames[i]...)
-		dst = append(dst, '"', ':')
-		dst = appendFloat32(dst, w)
+		dst = appendMetricJSON(dst, metricNames[i], v)
 	}
 	if s := a.Metrics.Split; s != nil {
-		if !first {
+		if dst[len(dst)-1] != '{' {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `"split":{`...)
-		first := true
-		for _, kv := range [3]struct {
-			key string
-			val float64
-		}{{"mark", s.Mark}, {"time", s.Time}, {"interval", s.Interval}} {
-			w := wireMetric(kv.val)
-			if !finite32(w) {
-				continue
-			}
-			if !first {
-				dst = append(dst, ',')
-			}
-			first = false
-			dst = append(dst, '"')
-			dst = append(dst, kv.key...)
-			dst = append(dst, '"', ':')
-			dst = appendFloat32(dst, w)
-		}
+		dst = appendMetricJSON(dst, "mark", s.Mark)
+		dst = appendMetricJSON(dst, "time", s.Time)
+		dst = appendMetricJSON(dst, "interval", s.Interval)
 		dst = append(dst, '}')
 	}
 	return append(dst, '}', '}')
+}
+
+// appendMetricJSON appends "key":v to the object dst is writing, or nothing
+// when v is unknown at float32 precision.
+func appendMetricJSON(dst []byte, key string, v float64) []byte {
+	w := wireMetric(v)
+	if !finite32(w) {
+		return dst
+	}
+	if dst[len(dst)-1] != '{' {
+		dst = append(dst, ',')
+	}
+	dst = append(dst, '"')
+	dst = append(dst, key...)
+	dst = append(dst, '"', ':')
+	return appendFloat32(dst, w)
 }
 
 func appendEventJSON(dst []byte, e *Event) []byte {
@@ -147,18 +136,6 @@ func appendEventJSON(dst []byte, e *Event) []byte {
 		dst = appendFloat32(dst, m)
 	}
 	return append(dst, '}')
-}
-
-// wireCamera clamps a camera index into the uint16 range of the binary
-// encoding.
-func wireCamera(c int) uint16 {
-	switch {
-	case c < 0:
-		return 0
-	case c > math.MaxUint16:
-		return math.MaxUint16
-	}
-	return uint16(c)
 }
 
 func appendFloat32(dst []byte, v float32) []byte {

@@ -15,19 +15,18 @@ const (
 )
 
 // message is one encoded message shared by every client queue it is in.
-// Pooled messages (frames) count their references: Publish holds one while
-// it hands the message out, each queue holding it another; the last release
-// returns it to the pool. Unpooled messages (hello, replies) are left to the
-// garbage collector.
+// Frames come from a pool and count their references: Publish holds one
+// while it hands the message out, each queue holding it another; the last
+// release returns it to the pool. Other messages (hello, replies) are left
+// to the garbage collector.
 type message struct {
-	kind   MessageKind
-	frame  bool // a frame: may be dropped from a full queue
-	pooled bool
-	refs   atomic.Int32
-	data   []byte
+	kind  MessageKind
+	frame bool // a pooled frame: may be dropped from a full queue
+	refs  atomic.Int32
+	data  []byte
 }
 
-var messagePool = sync.Pool{New: func() any { return &message{pooled: true, frame: true} }}
+var messagePool = sync.Pool{New: func() any { return &message{frame: true} }}
 
 func newFrameMessage(kind MessageKind) *message {
 	m := messagePool.Get().(*message)
@@ -37,13 +36,13 @@ func newFrameMessage(kind MessageKind) *message {
 }
 
 func (m *message) retain() {
-	if m.pooled {
+	if m.frame {
 		m.refs.Add(1)
 	}
 }
 
 func (m *message) release() {
-	if !m.pooled {
+	if !m.frame {
 		return
 	}
 	switch n := m.refs.Add(-1); {

@@ -131,13 +131,20 @@ func (s *Server) page(name string) http.HandlerFunc {
 			return
 		}
 		h := w.Header()
-		h.Set("Content-Type", "text/html; charset=utf-8")
-		h.Set("Cache-Control", "no-cache")
 		h.Set("Content-Security-Policy", pageCSP)
 		h.Set("Referrer-Policy", "no-referrer") // the URL may hold the token
-		h.Set("X-Content-Type-Options", "nosniff")
-		w.Write(data)
+		serve(w, "text/html; charset=utf-8", data)
 	}
+}
+
+// serve writes data as content of type ctype that the browser must neither
+// cache without asking again nor sniff as another type.
+func serve(w http.ResponseWriter, ctype string, data []byte) {
+	h := w.Header()
+	h.Set("Content-Type", ctype)
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.Write(data)
 }
 
 // asset serves one file of web/ by name: no directories, no listing, and
@@ -154,11 +161,7 @@ func (s *Server) asset(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", ctype)
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.Write(data)
+	serve(w, ctype, data)
 }
 
 // Status is the JSON document served at /status.
@@ -215,9 +218,5 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("encode status: %v", err), http.StatusInternalServerError)
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.Write(data)
+	serve(w, "application/json", data)
 }

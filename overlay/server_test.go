@@ -12,9 +12,19 @@ import (
 
 func get(t *testing.T, url string, hdr http.Header) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
+	return request(t, http.MethodGet, url, "", "", hdr)
+}
+
+// request sends a request with body of type ctype (none when "") and
+// headers hdr, and returns the response with its body read.
+func request(t testing.TB, method, url, ctype, body string, hdr http.Header) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
 	}
 	for k, v := range hdr {
 		req.Header[k] = v
@@ -24,8 +34,8 @@ func get(t *testing.T, url string, hdr http.Header) (*http.Response, string) {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, string(body)
+	data, _ := io.ReadAll(resp.Body)
+	return resp, string(data)
 }
 
 func TestServerRoutes(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -153,15 +154,8 @@ func NewWebRTC(hub *Hub, cfg WebRTCConfig) (*WebRTC, error) {
 		}
 	}
 	if len(cfg.ICEInterfaces) > 0 {
-		names := append([]string(nil), cfg.ICEInterfaces...)
-		se.SetInterfaceFilter(func(name string) bool {
-			for _, n := range names {
-				if n == name {
-					return true
-				}
-			}
-			return false
-		})
+		names := slices.Clone(cfg.ICEInterfaces)
+		se.SetInterfaceFilter(func(name string) bool { return slices.Contains(names, name) })
 	}
 	if cfg.Settings != nil {
 		cfg.Settings(&se)
@@ -235,10 +229,7 @@ func (w *WebRTC) offer(rw http.ResponseWriter, r *http.Request, base string) {
 		}
 		http.Error(rw, fmt.Sprintf(format, args...), code)
 	}
-	sub, err := ControlFromQuery(r.URL.Query())
-	if err == nil {
-		_, err = w.hub.newSubscription(sub, nil)
-	}
+	sub, err := w.hub.queryControl(r.URL.Query())
 	if err != nil {
 		refuse(http.StatusBadRequest, "%v", err)
 		return
@@ -457,23 +448,8 @@ func (p *peer) onDataChannel(dc *webrtc.DataChannel) {
 		p.mu.Lock()
 		c := p.client
 		p.mu.Unlock()
-		if c == nil {
-			return
-		}
-		if !msg.IsString {
-			c.Close(CloseUnsupportedData, "control messages are JSON text")
-			return
-		}
-		if int64(len(msg.Data)) > p.w.hub.cfg.ReadLimit {
-			c.Close(CloseMessageTooBig, "message too big")
-			return
-		}
-		ctrl, err := ParseControl(msg.Data)
-		if err == nil {
-			err = c.Apply(ctrl)
-		}
-		if err != nil {
-			c.Close(ClosePolicyViolation, err.Error())
+		if c != nil {
+			c.receive(msg.IsString, msg.Data)
 		}
 	})
 }

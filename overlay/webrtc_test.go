@@ -2,7 +2,6 @@ package overlay
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -91,21 +90,7 @@ func newRTCPeer(t testing.TB, maxMsg uint32) (*rtcPeer, string) {
 // postOffer sends an offer and returns the response, its body read.
 func postOffer(t testing.TB, endpoint, sdp string, hdr http.Header) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, endpoint, strings.NewReader(sdp))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/sdp")
-	for k, v := range hdr {
-		req.Header[k] = v
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, string(body)
+	return request(t, http.MethodPost, endpoint, "application/sdp", sdp, hdr)
 }
 
 // connectRTC runs the offer/answer exchange and waits for the data channel.
@@ -188,15 +173,7 @@ func (p *rtcPeer) sendText(t testing.TB, s string) {
 // pionGoroutines counts goroutines running code of pion or of this
 // package's WebRTC endpoint.
 func pionGoroutines() int {
-	buf := make([]byte, 4<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	n := 0
-	for _, g := range strings.Split(string(buf), "\n\n") {
-		if strings.Contains(g, "github.com/pion/") || strings.Contains(g, "overlay.(*peer)") {
-			n++
-		}
-	}
-	return n
+	return goroutinesRunning("github.com/pion/", "overlay.(*peer)")
 }
 
 func waitNoPion(t *testing.T) {
@@ -316,19 +293,7 @@ func TestWebRTCRefusals(t *testing.T) {
 		{"token in query", "POST", "?token=s3cret", "application/sdp", offer, nil, http.StatusCreated},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			req, _ := http.NewRequest(tt.method, srv.URL+"/whep"+tt.query, strings.NewReader(tt.body))
-			if tt.ctype != "" {
-				req.Header.Set("Content-Type", tt.ctype)
-			}
-			for k, v := range tt.header {
-				req.Header[k] = v
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			resp, body := request(t, tt.method, srv.URL+"/whep"+tt.query, tt.ctype, tt.body, tt.header)
 			if resp.StatusCode != tt.want {
 				t.Errorf("got HTTP %d %q, want %d", resp.StatusCode, body, tt.want)
 			}

@@ -79,6 +79,18 @@ func wireID(id int) int32 {
 	return int32(id)
 }
 
+// wireCamera clamps a camera index into the uint16 range of the binary
+// encoding.
+func wireCamera(c int) uint16 {
+	switch {
+	case c < 0:
+		return 0
+	case c > math.MaxUint16:
+		return math.MaxUint16
+	}
+	return uint16(c)
+}
+
 // wireString cuts s to maxString bytes at a rune boundary.
 func wireString(s string) string { return wireStringN(s, maxString) }
 

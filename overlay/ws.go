@@ -33,10 +33,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.rejected.Add(1)
 		return
 	}
-	ctrl, err := ControlFromQuery(r.URL.Query())
-	if err == nil {
-		_, err = h.newSubscription(ctrl, nil)
-	}
+	ctrl, err := h.queryControl(r.URL.Query())
 	if err != nil {
 		h.rejected.Add(1)
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -95,16 +92,7 @@ func (h *Hub) readLoop(conn *websocket.Conn, c *Client) {
 			return
 		}
 		conn.SetReadDeadline(time.Now().Add(h.cfg.PongTimeout))
-		if kind != websocket.TextMessage {
-			c.Close(CloseUnsupportedData, "control messages are JSON text")
-			return
-		}
-		ctrl, err := ParseControl(data)
-		if err == nil {
-			err = c.Apply(ctrl)
-		}
-		if err != nil {
-			c.Close(ClosePolicyViolation, err.Error())
+		if !c.receive(kind == websocket.TextMessage, data) {
 			return
 		}
 	}
