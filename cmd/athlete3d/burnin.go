@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -85,19 +83,16 @@ func runBurnin(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("jsonl %w", err)
 	}
 	defer jf.Close()
-	if set == nil {
-		if set, err = streamSet(jf, *jsonl); err != nil {
-			return err
-		}
-	}
 	src, err := openSource("", *video)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
 
+	// With --keypoints auto (set nil) the reader finds the set from the
+	// stream's first athlete.
 	b := &burner{
-		cam: cam, set: set, opts: opts, ignoreDist: *ignoreDist, offset: *offset,
+		cam: cam, ignoreDist: *ignoreDist,
 		stream: record.NewJSONLReader(jf, set), streamName: *jsonl,
 		figures: make(map[int]*burnin.Person),
 	}
@@ -150,7 +145,11 @@ func runBurnin(args []string, stdout, stderr io.Writer) error {
 		if len(people) > 0 {
 			drawn++
 		}
-		if err := burnin.Draw(&frame, people, set.Limbs, opts); err != nil {
+		var limbs [][2]int // the stream's set is known once it has given an athlete
+		if s := b.stream.Set(); s != nil {
+			limbs = s.Limbs
+		}
+		if err := burnin.Draw(&frame, people, limbs, opts); err != nil {
 			return fmt.Errorf("video %s: frame %d: %w", *video, n, err)
 		}
 		if sink != nil {
@@ -204,10 +203,7 @@ func findCamera(cams []calibration.Camera, name, path string) (*calibration.Came
 // athletes in the picture. It reuses its buffers from frame to frame.
 type burner struct {
 	cam        *calibration.Camera
-	set        *skeleton.Set
-	opts       burnin.Options
 	ignoreDist bool
-	offset     int
 
 	stream     *record.JSONLReader
 	streamName string
@@ -305,38 +301,4 @@ func (b *burner) removeOutput(sink *drawSink) {
 	}
 	sink.Close()
 	os.Remove(sink.path)
-}
-
-// streamSet finds the keypoint set of a JSONL stream from the joint names
-// of its first frame with an athlete: the first of COCO-17, BODY_25 and
-// BODY_25B that has them all; COCO-17 (the run's) when no frame has an
-// athlete, the reader reporting lines it cannot read. It rewinds f.
-func streamSet(f *os.File, name string) (*skeleton.Set, error) {
-	defer f.Seek(0, io.SeekStart)
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, record.MaxJSONLLine)
-	for n := 1; sc.Scan(); n++ {
-		var line struct {
-			Athletes []struct {
-				Joints map[string]json.RawMessage `json:"joints"`
-			} `json:"athletes"`
-		}
-		if json.Unmarshal(sc.Bytes(), &line) != nil || len(line.Athletes) == 0 {
-			continue
-		}
-	sets:
-		for _, set := range []*skeleton.Set{&skeleton.COCO17, &skeleton.BODY25, &skeleton.BODY25B} {
-			for j := range line.Athletes[0].Joints {
-				if set.Index(j) < 0 {
-					continue sets
-				}
-			}
-			return set, nil
-		}
-		return nil, fmt.Errorf("%s:%d: joints of no known keypoint set; give --keypoints", name, n)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	return &skeleton.COCO17, nil
 }

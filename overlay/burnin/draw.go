@@ -73,8 +73,8 @@ var Palette = []color.RGBA{
 	{R: 255, G: 255, B: 255, A: 255},
 }
 
-// Colour returns the colour of athlete id in palette (Palette when nil).
-func Colour(palette []color.RGBA, id int) color.RGBA {
+// colour returns the colour of athlete id in palette (Palette when nil).
+func colour(palette []color.RGBA, id int) color.RGBA {
 	if len(palette) == 0 {
 		palette = Palette
 	}
@@ -113,7 +113,7 @@ func Draw(img *gocv.Mat, people []Person, limbs [][2]int, opts Options) error {
 	radius := float64(thick) * 0.9
 	for i := range people {
 		q := &people[i]
-		c := Colour(opts.Palette, q.ID)
+		c := colour(opts.Palette, q.ID)
 		for _, l := range limbs {
 			a, okA := point(q.Points, l[0])
 			b, okB := point(q.Points, l[1])
@@ -211,7 +211,7 @@ func drawTag(img unsafe.Pointer, q *Person, scale float64, thick int, opts Optio
 	x := int(top.X) - w/2
 	y := int(top.Y) - 3*pad - max(2, int(scale*12))
 	shade(img, x-pad, y-h-pad, w+2*pad, h+2*pad, color.RGBA{A: 255}, 0.55)
-	text(img, s, x, y, scale, Colour(opts.Palette, q.ID), thick)
+	text(img, s, x, y, scale, colour(opts.Palette, q.ID), thick)
 }
 
 // Column headings of the lower third are implicit: label, speed, step
@@ -241,7 +241,7 @@ func drawBox(img unsafe.Pointer, cols, rows int, people []Person, scale float64,
 		if !visible(q) {
 			continue
 		}
-		c := Colour(opts.Palette, q.ID)
+		c := colour(opts.Palette, q.ID)
 		base := y0 + pad + row*step + rowH
 		row++
 		shade(img, x0+pad, base-rowH, rowH, rowH, c, 1)
@@ -327,7 +327,7 @@ func appendCell(dst []byte, q *Person, k int, u Units) []byte {
 	case 0:
 		return appendLabel(dst, q)
 	case 1:
-		return AppendSpeed(dst, q.Speed, u)
+		return appendSpeed(dst, q.Speed, u)
 	case 2:
 		return appendFigure(append(dst, "step "...), q.StepLength, 2, " m")
 	default:
@@ -335,9 +335,9 @@ func appendCell(dst []byte, q *Person, k int, u Units) []byte {
 	}
 }
 
-// AppendSpeed appends a speed given in m/s as the lower third writes it:
+// appendSpeed appends a speed given in m/s as the lower third writes it:
 // "34.2 km/h" or "9.50 m/s", "-- km/h" when v is NaN or infinite.
-func AppendSpeed(dst []byte, v float64, u Units) []byte {
+func appendSpeed(dst []byte, v float64, u Units) []byte {
 	if u == MS {
 		return appendFigure(dst, v, 2, " m/s")
 	}

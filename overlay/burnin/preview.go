@@ -39,7 +39,7 @@ type Preview struct {
 
 	mu      sync.Mutex
 	latest  *jpegFrame
-	seq     uint64 // number of frames published
+	seq     uint64 // number of frames published (PreviewStats.Published)
 	viewers map[*viewer]struct{}
 	closed  bool
 	done    chan struct{}
@@ -128,7 +128,6 @@ func (p *Preview) Publish(img gocv.Mat) error {
 	if old != nil {
 		p.releaseLocked(old)
 	}
-	p.stats.Published++
 	for v := range p.viewers {
 		select {
 		case v.wake <- struct{}{}:
@@ -156,6 +155,7 @@ func (p *Preview) Stats() PreviewStats {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := p.stats
+	s.Published = int64(p.seq)
 	s.Viewers = len(p.viewers)
 	for v := range p.viewers {
 		s.Lag = max(s.Lag, int64(p.seq-v.last))

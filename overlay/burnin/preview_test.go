@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"gocv.io/x/gocv"
+
+	"github.com/athlete3d/athlete3d/internal/testenv"
 )
 
 // noise returns a w×h BGR image of random pixels: it compresses badly, so
@@ -145,14 +147,7 @@ func TestPreview(t *testing.T) {
 		t.Errorf("Publish after Close: got %v, want ErrClosed", err)
 	}
 	http.DefaultClient.CloseIdleConnections()
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > before {
-		buf := make([]byte, 1<<16)
-		t.Errorf("%d goroutines left, %d before:\n%s", n, before, buf[:runtime.Stack(buf, true)])
-	}
+	testenv.Settled(t, before)
 }
 
 func TestPreviewRejects(t *testing.T) {

@@ -73,11 +73,19 @@ type JSONLReader struct {
 }
 
 // NewJSONLReader returns a reader of a stream of the given keypoint set.
+// With a nil set the reader finds the set from the stream: see Set.
 func NewJSONLReader(r io.Reader, set *skeleton.Set) *JSONLReader {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64<<10), MaxJSONLLine)
 	return &JSONLReader{sc: sc, set: set}
 }
+
+// Set returns the stream's keypoint set: the one given to NewJSONLReader,
+// or, when that was nil, the first of COCO-17, BODY_25 and BODY_25B that
+// has every joint of the first athlete read; nil until a frame line with
+// an athlete is read. An athlete whose joints are in none of them is an
+// error wrapping ErrJSONL.
+func (r *JSONLReader) Set() *skeleton.Set { return r.set }
 
 // Next reads the next frame or event line, skipping blank lines. It
 // returns io.EOF after the last one. The entry's Frame or Event, and
@@ -107,7 +115,8 @@ func (r *JSONLReader) Next() (JSONLEntry, error) {
 }
 
 // jsonlRaw is either kind of line as encoding/json sees it. Pointers tell
-// a missing key from a zero.
+// a missing key from a zero. Numbers are finite: encoding/json rejects
+// what does not fit a float64, and JSON has no NaN.
 type jsonlRaw struct {
 	Frame    *float64          `json:"frame"`
 	T        *float64          `json:"t"`
@@ -176,9 +185,6 @@ func (r *JSONLReader) parseFrame(raw *jsonlRaw) error {
 	if raw.T == nil {
 		return jsonlProblem(`frame line without "t"`)
 	}
-	if !jsonlFinite(*raw.T) {
-		return jsonlProblemf(`"t" %v: want a finite number`, *raw.T)
-	}
 	f := &r.frame
 	f.Number, f.T = int(n), *raw.T
 	// Reuse the people slices and their joints from the previous frame.
@@ -187,7 +193,6 @@ func (r *JSONLReader) parseFrame(raw *jsonlRaw) error {
 	}
 	f.People = f.People[:len(raw.Athletes)]
 	f.Speeds = f.Speeds[:0]
-	nj := r.set.Len()
 	for i := range raw.Athletes {
 		a := &raw.Athletes[i]
 		if a.ID == nil {
@@ -195,6 +200,12 @@ func (r *JSONLReader) parseFrame(raw *jsonlRaw) error {
 		}
 		p := &f.People[i]
 		p.ID = *a.ID
+		if r.set == nil {
+			if r.set = jsonlSet(a.Joints); r.set == nil {
+				return jsonlProblemf("athlete %d: joints of no known keypoint set (coco17, body25, body25b)", p.ID)
+			}
+		}
+		nj := r.set.Len()
 		if cap(p.Joints) < nj {
 			p.Joints = make([]fusion.Joint3, nj)
 		}
@@ -205,16 +216,13 @@ func (r *JSONLReader) parseFrame(raw *jsonlRaw) error {
 			if k < 0 {
 				return jsonlProblemf("athlete %d: joint %q is not in keypoint set %s", p.ID, name, r.set.Name)
 			}
-			if len(xyz) != 3 || !jsonlFinite(xyz[0]) || !jsonlFinite(xyz[1]) || !jsonlFinite(xyz[2]) {
+			if len(xyz) != 3 {
 				return jsonlProblemf("athlete %d: joint %q: want [x, y, z], got %d values", p.ID, name, len(xyz))
 			}
 			p.Joints[k] = fusion.Joint3{P: r3.Vec{X: xyz[0], Y: xyz[1], Z: xyz[2]}, OK: true}
 		}
 		s := math.NaN()
 		if a.Speed != nil {
-			if !jsonlFinite(*a.Speed) {
-				return jsonlProblemf(`athlete %d: "speed" %v: want a finite number`, p.ID, *a.Speed)
-			}
 			s = *a.Speed
 		}
 		f.Speeds = append(f.Speeds, s)
@@ -250,27 +258,30 @@ func (r *JSONLReader) parseEvent(raw *jsonlRaw) error {
 	if raw.T == nil {
 		return jsonlProblem(`event line without "t"`)
 	}
-	if !jsonlFinite(*raw.T) {
-		return jsonlProblemf(`"t" %v: want a finite number`, *raw.T)
-	}
 	e.T = *raw.T
-	for _, v := range []struct {
-		name string
-		src  *float64
-		dst  *float64
-	}{{"step_length", raw.StepLength, &e.StepLength}, {"contact_time", raw.ContactTime, &e.ContactTime}} {
-		if v.src == nil {
-			continue
-		}
-		if !jsonlFinite(*v.src) {
-			return jsonlProblemf("%q %v: want a finite number", v.name, *v.src)
-		}
-		*v.dst = *v.src
+	if raw.StepLength != nil {
+		e.StepLength = *raw.StepLength
+	}
+	if raw.ContactTime != nil {
+		e.ContactTime = *raw.ContactTime
 	}
 	return nil
 }
 
-func jsonlFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+// jsonlSet returns the first of the keypoint sets that has every joint
+// named, or nil.
+func jsonlSet(joints map[string][]float64) *skeleton.Set {
+sets:
+	for _, set := range []*skeleton.Set{&skeleton.COCO17, &skeleton.BODY25, &skeleton.BODY25B} {
+		for name := range joints {
+			if set.Index(name) < 0 {
+				continue sets
+			}
+		}
+		return set
+	}
+	return nil
+}
 
 // JSONLStream is a whole stream in memory, as ReadJSONL returns it.
 type JSONLStream struct {

@@ -178,6 +178,60 @@ func TestJSONLTooLong(t *testing.T) {
 	}
 }
 
+// TestJSONLSet checks a reader given no keypoint set finds it from the
+// first athlete's joints.
+func TestJSONLSet(t *testing.T) {
+	frame := func(joints string) string {
+		return `{"frame":1,"t":0,"athletes":[{"id":4,"joints":{` + joints + `}},{"id":5,"joints":{"Nose":[1,2,3]}}]}` + "\n"
+	}
+	empty := `{"frame":0,"t":0,"athletes":[]}` + "\n"
+	for _, tt := range []struct {
+		name string
+		in   string
+		want *skeleton.Set // nil: none found
+		err  string        // in the error; "" for none
+	}{
+		{"coco", empty + frame(`"LKnee":[1,2,3],"LEar":[1,2,3]`), &skeleton.COCO17, ""},
+		{"body25", frame(`"MidHip":[1,2,3],"LBigToe":[1,2,3]`), &skeleton.BODY25, ""},
+		{"body25b", frame(`"Head":[1,2,3],"LKnee":[1,2,3]`), &skeleton.BODY25B, ""},
+		{"nobody", empty + empty, nil, ""},
+		{"unknown", empty + frame(`"LKnee":[1,2,3],"Tail":[1,2,3]`), nil, "line 2: athlete 4: joints of no known keypoint set"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewJSONLReader(strings.NewReader(tt.in), nil)
+			var err error
+			people := 0
+			for err == nil {
+				var e JSONLEntry
+				if e, err = r.Next(); err == nil {
+					people += len(e.Frame.People)
+				}
+			}
+			if tt.err != "" {
+				if !errors.Is(err, ErrJSONL) || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("got %v, want an error wrapping ErrJSONL with %q", err, tt.err)
+				}
+				return
+			}
+			if err != io.EOF {
+				t.Fatal(err)
+			}
+			if got := r.Set(); got != tt.want {
+				name := func(s *skeleton.Set) string {
+					if s == nil {
+						return "none"
+					}
+					return s.Name
+				}
+				t.Errorf("set %s, want %s", name(got), name(tt.want))
+			}
+			if tt.want != nil && people != 2 {
+				t.Errorf("read %d people, want 2", people)
+			}
+		})
+	}
+}
+
 // TestJSONLReaderReuses checks the streaming reader reuses its frame: a
 // long stream costs one frame's memory.
 func TestJSONLReaderReuses(t *testing.T) {
