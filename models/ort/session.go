@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 
 	ortgo "github.com/yalue/onnxruntime_go"
 )
@@ -65,8 +66,11 @@ type Session struct {
 
 // state is what a Session holds in the runtime. It is kept apart so that a
 // Session dropped without Close is still released (runtime.AddCleanup):
-// pinned memory left pinned would otherwise stop the program.
+// pinned memory left pinned would otherwise stop the program. Close and the
+// cleanup may both release it, even at once (the cleanup can run as soon as
+// Close has read the Session's last field): mu makes the second a no-op.
 type state struct {
+	mu       sync.Mutex
 	sess     *ortgo.DynamicAdvancedSession
 	bindings []*ortgo.IoBinding // by batch size; only the full one when not batched
 	values   []ortgo.Value
@@ -286,6 +290,8 @@ func (s *Session) Close() error {
 }
 
 func (st *state) release() error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
 	var errs []error
 	for _, b := range st.bindings {
 		if b != nil {
